@@ -1,0 +1,114 @@
+"""Where evaluation problems (and, for data sources that have them, training examples) come from.
+
+A data source is a typed value with `load() -> DataSplits`; Hydra's `data=` group builds one
+(`_target_: crux_program.evaluation.problem_set.BenchmarkData` ...). Benchmarks only have a test split;
+training data sources (the synthetic curriculum, user corpora) fill train/val as well and plug in the same way.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import dspy
+
+from sim.loaders import instantiated_modules, load_problems, module_defs
+from sim.problem import Problem
+
+
+@dataclass
+class DataSplits:
+    """train/val: examples a compiler learns from; test: the problems an evaluation scores."""
+
+    train: list[dspy.Example] = field(default_factory=list)
+    val: list[dspy.Example] = field(default_factory=list)
+    test: list[Problem] = field(default_factory=list)
+
+
+class DataSource(Protocol):
+    """What `data=` configs instantiate: anything that loads DataSplits."""
+
+    name: str
+
+    def load(self) -> DataSplits: ...
+
+
+def select(problems: list[Problem], task_ids: list[str] | None, limit: int | None) -> list[Problem]:
+    """Keep the named task ids (in the given order), then the first `limit`; unknown ids are an error."""
+    if task_ids:
+        by_id = {p.task_id: p for p in problems}
+        missing = [t for t in task_ids if t not in by_id]
+        if missing:
+            raise ValueError(f"data.task_ids: unknown task ids {missing[:5]}; ids look like {list(by_id)[:3]}")
+        problems = [by_id[t] for t in task_ids]
+    if limit is not None:
+        if limit < 1:
+            raise ValueError(f"data.limit={limit}: use a positive number of problems, or null for all")
+        problems = problems[:limit]
+    return problems
+
+
+@dataclass
+class BenchmarkData:
+    """A benchmark folder in its own layout (VerilogEval v2 spec-to-rtl or an RTLLM root), read by `sim`.
+
+    path: the folder (`conf/data/*.yaml` point into $CRUX_BENCHMARKS, default ../shared/benchmarks).
+    limit: the first N problems only (quick runs); task_ids: exactly these problems.
+    """
+
+    name: str
+    path: str
+    limit: int | None = None
+    task_ids: list[str] | None = None
+
+    def load(self) -> DataSplits:
+        path = Path(self.path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"benchmark folder {path} not found: set CRUX_BENCHMARKS to the folder holding "
+                                    f"your benchmark clones, or pass data.path=/path/to/{Path(self.path).name}")
+        problems = select(load_problems(path), list(self.task_ids or []), self.limit)
+        return DataSplits(test=problems)
+
+
+@dataclass
+class JsonlData:
+    """Problems from a JSONL file, one per line: `task_id`, `spec`, `reference` (golden Verilog) and
+    optionally `top` (default: the reference's first module), `testbench`, `tb_top`.
+
+    Without a testbench a problem is scored in differential mode against its reference (sim/).
+    Field names can be remapped with `fields` (e.g. {spec: instruction, reference: output}).
+    """
+
+    name: str
+    path: str
+    limit: int | None = None
+    task_ids: list[str] | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def load(self) -> DataSplits:
+        path = Path(self.path).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"JSONL problems file {path} not found: pass data.path=/path/to/problems.jsonl")
+        problems = []
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                problems.append(self._problem(json.loads(line), f"{path}:{lineno}"))
+        return DataSplits(test=select(problems, list(self.task_ids or []), self.limit))
+
+    def _problem(self, row: dict, where: str) -> Problem:
+        def get(key: str, default=None):
+            return row.get(self.fields.get(key, key), default)
+
+        missing = [k for k in ("task_id", "spec", "reference") if get(k) is None]
+        if missing:
+            raise ValueError(f"{where}: missing field(s) {missing}; map your names with data.fields.{missing[0]}=NAME")
+        reference = get("reference")
+        used = set(instantiated_modules(reference))
+        roots = [m for m in module_defs(reference) if m not in used]  # the top is the module nobody instantiates
+        top = get("top") or (roots[0] if len(roots) == 1 else None)
+        if top is None:
+            raise ValueError(f"{where}: cannot tell the top module of the reference (candidates {roots}); "
+                             "add a `top` field")
+        return Problem(task_id=str(get("task_id")), spec=get("spec"), reference=reference, top=top,
+                       testbench=get("testbench"), tb_top=get("tb_top"), source="jsonl")

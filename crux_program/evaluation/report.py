@@ -1,0 +1,135 @@
+"""What an evaluation leaves in its run folder: metrics.json, per_problem.csv, report.md and report.png.
+
+metrics.json holds `pass@1` (and `pass@k` for each requested k <= n), `n_problems`, `n_samples`,
+`samples_per_problem`, `passed`, `status_counts` (every `sim.result.Status`, zeros included) and
+`program_errors` (samples where the program raised, e.g. an unparseable answer), plus the run's labels.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from crux_program.evaluation.passk import mean_pass_at_k, reportable_ks
+from crux_program.evaluation.records import SampleRecord, VerdictRecord
+from sim.result import Status
+
+METRICS_FILE = "metrics.json"
+TABLE_FILE = "per_problem.csv"
+REPORT_FILE = "report.md"
+PLOT_FILE = "report.png"
+
+
+@dataclass(frozen=True)
+class ProblemScore:
+    """How one problem fared: n samples, c passed, and the status of each sample."""
+
+    task_id: str
+    n: int
+    c: int
+    statuses: dict[str, int]
+
+    @property
+    def pass_rate(self) -> float:
+        return self.c / self.n if self.n else 0.0
+
+
+@dataclass
+class EvalMetrics:
+    """The headline numbers of one run (written as metrics.json)."""
+
+    pass_at_k: dict[str, float]
+    n_problems: int
+    n_samples: int
+    samples_per_problem: int
+    passed: int
+    status_counts: dict[str, int]
+    program_errors: int = 0
+    labels: dict[str, str] = field(default_factory=dict)  # what ran: program, lm, data, compiler
+
+    @property
+    def pass_at_1(self) -> float:
+        return self.pass_at_k["pass@1"]
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        return {**d.pop("pass_at_k"), **d}
+
+
+def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Sequence[SampleRecord] = (),
+              labels: dict[str, str] | None = None) -> tuple[EvalMetrics, list[ProblemScore]]:
+    """Turn verdicts (every problem with the same number of samples) into metrics and a per-problem table."""
+    if not verdicts:
+        raise ValueError("summarize: there are no verdicts; was the problem list empty (check data.limit)?")
+    per_problem: dict[str, list[VerdictRecord]] = {}
+    for v in verdicts:
+        per_problem.setdefault(v.task_id, []).append(v)
+    scores = [ProblemScore(tid, len(vs), sum(v.passed for v in vs), dict(Counter(v.status for v in vs)))
+              for tid, vs in per_problem.items()]
+    n = min(s.n for s in scores)
+    ks = reportable_ks(n, [1, *ks])
+    counts = Counter(v.status for v in verdicts)
+    metrics = EvalMetrics(
+        pass_at_k={f"pass@{k}": round(mean_pass_at_k([(s.n, s.c) for s in scores], k), 6) for k in ks},
+        n_problems=len(scores), n_samples=len(verdicts), samples_per_problem=n,
+        passed=sum(s.c for s in scores),
+        status_counts={status.value: counts.get(status.value, 0) for status in Status},
+        program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}))
+    return metrics, scores
+
+
+def write_report(run_dir: Path, metrics: EvalMetrics, scores: Sequence[ProblemScore], title: str = "Evaluation") -> None:
+    """Write metrics.json, per_problem.csv, report.md and report.png into `run_dir`."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / METRICS_FILE).write_text(json.dumps(metrics.to_json(), indent=2) + "\n", encoding="utf-8")
+    with (run_dir / TABLE_FILE).open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["task_id", "n", "c", "pass_rate", "statuses"])
+        for s in scores:
+            writer.writerow([s.task_id, s.n, s.c, f"{s.pass_rate:.4f}",
+                             " ".join(f"{k}={v}" for k, v in sorted(s.statuses.items()))])
+    (run_dir / REPORT_FILE).write_text(render_markdown(metrics, scores, title), encoding="utf-8")
+    plot(metrics, scores, run_dir / PLOT_FILE, title)
+
+
+def render_markdown(metrics: EvalMetrics, scores: Sequence[ProblemScore], title: str) -> str:
+    """The human-readable report: headline table, status counts, then one row per problem."""
+    lines = [f"# {title}", ""]
+    if metrics.labels:
+        lines += [", ".join(f"{k}: `{v}`" for k, v in metrics.labels.items()), ""]
+    lines += ["| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v:.4f} |" for k, v in metrics.pass_at_k.items()]
+    lines += [f"| problems | {metrics.n_problems} |", f"| samples | {metrics.n_samples} "
+              f"({metrics.samples_per_problem} per problem) |", f"| passed samples | {metrics.passed} |",
+              f"| program errors | {metrics.program_errors} |", "", "## Verdicts by status", "",
+              "| status | samples |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in metrics.status_counts.items()]
+    lines += ["", "## Per problem", "", "| task_id | passed / n | statuses |", "|---|---|---|"]
+    lines += [f"| {s.task_id} | {s.c} / {s.n} | "
+              f"{', '.join(f'{k} {v}' for k, v in sorted(s.statuses.items()))} |" for s in scores]
+    return "\n".join(lines) + "\n"
+
+
+def plot(metrics: EvalMetrics, scores: Sequence[ProblemScore], path: Path, title: str) -> None:
+    """Two panels: verdicts by status, and the distribution of per-problem pass rates."""
+    import matplotlib
+    matplotlib.use("Agg")  # files only: no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    names = list(metrics.status_counts)
+    left.bar(names, [metrics.status_counts[n] for n in names], color=["tab:green"] + ["tab:red"] * (len(names) - 1))
+    left.set_title("verdicts by status")
+    left.set_ylabel("samples")
+    left.tick_params(axis="x", labelrotation=45)
+    right.hist([s.pass_rate for s in scores], bins=10, range=(0, 1), color="tab:blue")
+    right.set_title(f"per-problem pass rate ({metrics.n_problems} problems)")
+    right.set_xlabel("passed / n")
+    right.set_ylabel("problems")
+    fig.suptitle(f"{title}: " + ", ".join(f"{k} = {v:.3f}" for k, v in metrics.pass_at_k.items()))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,139 @@
+"""Merge requests that arrive from many threads into batches run by one worker thread.
+
+DSPy evaluates with a thread pool, and each thread asks its LM for one completion at a time. Running one
+`generate` per request leaves the hardware idle; the batcher lets those threads block on a future while a
+single worker collects whatever arrives within a short window (or until the batch is full) and runs it
+as one call. The worker runs the batches one after another, so the model is never entered concurrently.
+
+    batcher = RequestBatcher(run_batch=lambda jobs: [job * 2 for job in jobs], max_batch_size=16, window_s=0.02)
+    batcher.submit(21).result()  # 42
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+
+@dataclass
+class BatchStats:
+    """What the batcher has done: how many batch calls, and how many jobs each one held."""
+
+    batch_sizes: list[int] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        """Number of times `run_batch` ran."""
+        return len(self.batch_sizes)
+
+    @property
+    def jobs(self) -> int:
+        """Number of jobs run in all."""
+        return sum(self.batch_sizes)
+
+
+class RequestBatcher(Generic[Job, Result]):
+    """Collect jobs from any thread and run them in batches through `run_batch` on one worker thread.
+
+    run_batch: takes the jobs of one batch (in arrival order) and returns one result per job, in the same
+        order; an exception fails every job of that batch.
+    max_batch_size: the most jobs one batch holds.
+    window_s: after the first job of a batch arrives, how long to wait for more before running it (jobs
+        already queued are taken at once; a full batch runs without waiting).
+    """
+
+    def __init__(self, run_batch: Callable[[Sequence[Job]], Sequence[Result]], max_batch_size: int = 16,
+                 window_s: float = 0.02, name: str = "lm-batcher") -> None:
+        if max_batch_size < 1:
+            raise ValueError("max_batch_size must be at least 1")
+        self._run_batch = run_batch
+        self.max_batch_size = max_batch_size
+        self.window_s = window_s
+        self.stats = BatchStats()
+        self._queue: queue.Queue[tuple[Job, Future] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self._name = name
+
+    def submit(self, job: Job) -> Future:
+        """Queue `job`; the returned future holds its result once its batch has run."""
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("This batcher is closed; build a new LM to generate again")
+            if self._worker is None:  # started lazily: an LM that is never called costs no thread
+                self._worker = threading.Thread(target=self._loop, name=self._name, daemon=True)
+                self._worker.start()
+            self._queue.put((job, future))
+        return future
+
+    def run(self, job: Job) -> Result:
+        """Submit `job` and wait for its result (re-raising its batch's exception)."""
+        return self.submit(job).result()
+
+    def close(self) -> None:
+        """Stop the worker after the queued jobs have run. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            worker = self._worker
+            self._queue.put(None)
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=60)
+
+    def _collect(self, first: tuple[Job, Future]) -> tuple[list[tuple[Job, Future]], bool]:
+        """The batch that starts with `first`; the flag says the close sentinel was seen."""
+        batch = [first]
+        deadline = time.monotonic() + self.window_s
+        while len(batch) < self.max_batch_size:
+            # Take what is already queued at once, then wait out the window for stragglers.
+            timeout = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _loop(self) -> None:
+        closing = False
+        while not closing:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch, closing = self._collect(first)
+            live = [(job, fut) for job, fut in batch if fut.set_running_or_notify_cancel()]
+            if not live:
+                continue
+            try:
+                results = list(self._run_batch([job for job, _ in live]))
+                if len(results) != len(live):
+                    raise RuntimeError(f"run_batch returned {len(results)} results for {len(live)} jobs")
+            except BaseException as exc:  # the waiting threads must hear about any failure
+                for _, fut in live:
+                    fut.set_exception(exc)
+                continue
+            finally:
+                self.stats.batch_sizes.append(len(live))
+            for (_, fut), result in zip(live, results):
+                fut.set_result(result)
+        # Anything still queued after close fails loudly rather than hanging its caller.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                item[1].set_exception(RuntimeError("The batcher was closed before this request ran"))

@@ -1,0 +1,119 @@
+"""Typed settings for every LM backend: which model, where it runs, and how it samples.
+
+`build_lm(LMConfig(...))` (crux_program.lm.factory) turns one of these into a `dspy.LM`.
+Hydra composes the same fields from `conf/lm/*.yaml`; this module never sees a DictConfig.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+LMKind = Literal["tiny", "hf", "openai", "vllm"]
+Device = Literal["auto", "cpu", "cuda"]
+DType = Literal["auto", "float32", "bfloat16", "float16"]
+
+_KINDS = ("tiny", "hf", "openai", "vllm")
+_DEVICES = ("auto", "cpu", "cuda")
+_DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+@dataclass(frozen=True)
+class TinySpec:
+    """Shape of the tiny model `lm=tiny` builds locally (byte-level BPE + random Qwen2).
+
+    The default is sized for CPU: about 5M parameters, so SFT of a few minutes on 2 cores can learn a
+    curriculum's format, and generation of a few hundred tokens takes well under a second per batch.
+    """
+
+    vocab_size: int = 4096
+    hidden_size: int = 256
+    num_layers: int = 4
+    num_heads: int = 4
+    max_position: int = 4096
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """Plain dict (used for the cache-folder hash)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    """Settings of one LM backend.
+
+    kind: "tiny" (built locally, cached under `cache_dir`), "hf" (a local Hugging Face model folder in
+    `model`), "openai" (any OpenAI-compatible endpoint, e.g. `vllm serve`, at `api_base`), "vllm"
+    (vLLM's offline engine on a local folder; optional extra).
+    Sampling: temperature, top_p, n, max_tokens, seed are the defaults of every call; a call (or a
+    predictor's config) can override them.
+    Local backends: device, dtype, batch_size (most requests merged into one `generate`),
+    batch_window_ms (how long the batcher waits for more requests after the first one arrives).
+    cache: DSPy's response cache. Off by default for local models: with the cache on, a repeated call at
+    temperature > 0 returns the stored answer instead of a new sample.
+    """
+
+    kind: LMKind = "tiny"
+    model: str | None = None
+    api_base: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    top_p: float = 1.0
+    n: int = 1
+    max_tokens: int = 512
+    seed: int = 0
+    device: Device = "auto"
+    dtype: DType = "auto"
+    batch_size: int = 16
+    batch_window_ms: float = 20.0
+    cache: bool = False
+    num_retries: int = 3
+    cache_dir: str = "outputs/.models"
+    tiny: TinySpec = field(default_factory=TinySpec)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tiny, Mapping):  # Hydra hands nested groups over as mappings
+            object.__setattr__(self, "tiny", TinySpec(**dict(self.tiny)))
+        if not isinstance(self.extra, dict):
+            object.__setattr__(self, "extra", dict(self.extra))
+        if self.kind not in _KINDS:
+            raise ValueError(f"LMConfig.kind={self.kind!r}: choose one of {_KINDS}")
+        if self.device not in _DEVICES:
+            raise ValueError(f"LMConfig.device={self.device!r}: choose one of {_DEVICES}")
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"LMConfig.dtype={self.dtype!r}: choose one of {_DTYPES}")
+        if self.kind in ("hf", "openai", "vllm") and not self.model:
+            raise ValueError(f"LMConfig.kind={self.kind!r} needs `model` (a model folder or served model name)")
+        if self.kind == "openai" and not self.api_base and "/" not in (self.model or ""):
+            raise ValueError("LMConfig.kind='openai' needs `api_base` (e.g. http://localhost:8000/v1)")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError(f"LMConfig.temperature={self.temperature} must lie in [0, 2]")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError(f"LMConfig.top_p={self.top_p} must lie in (0, 1]")
+        if self.n < 1 or self.max_tokens < 1 or self.batch_size < 1:
+            raise ValueError("LMConfig.n, max_tokens and batch_size must be at least 1")
+        if self.batch_window_ms < 0:
+            raise ValueError("LMConfig.batch_window_ms must be >= 0")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> LMConfig:
+        """Build from a plain mapping, refusing unknown keys with their names (typos fail loudly)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown LMConfig keys {unknown}; known keys are {sorted(known)}")
+        return cls(**dict(values))
+
+    def sampling_kwargs(self) -> dict[str, Any]:
+        """Default call settings handed to `dspy.LM` (n only when above 1, as DSPy expects)."""
+        kwargs: dict[str, Any] = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+        }
+        if self.n > 1:
+            kwargs["n"] = self.n
+        return kwargs

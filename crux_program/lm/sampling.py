@@ -1,0 +1,94 @@
+"""Per-row sampling inside one batched `generate`: each request keeps its own temperature, top_p, seed and
+token budget although it shares the forward passes with the others.
+
+Transformers samples a whole batch with one temperature and one global RNG, so a request's sample would depend
+on what it was batched with. `RowSampler` instead draws each row's next token with that row's own
+`torch.Generator` and settings, and hands `generate` (run greedily) a score row where only the drawn token is
+finite, so greedy decoding picks exactly it. Rows at temperature 0 are left alone (plain greedy).
+`RowBudget` stops each row at its own `max_tokens`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers import LogitsProcessor, StoppingCriteria
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """How one request samples: temperature 0 means greedy; the seed fixes the draw for temperature > 0."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 512
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.max_tokens < 1:
+            raise ValueError(f"Invalid sampling settings {self}: need temperature >= 0, 0 < top_p <= 1, "
+                             "max_tokens >= 1")
+
+
+def derive_seed(base_seed: int, key: str, draw: int) -> int:
+    """Seed of the `draw`-th sample of the request identified by `key`: stable across runs and processes."""
+    digest = hashlib.sha256(f"{base_seed}:{key}:{draw}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def top_p_filter(logits: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
+    """Set to -inf every logit outside the smallest set whose probability reaches `top_p` (per row)."""
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    probs = torch.softmax(sorted_logits, dim=-1)
+    mass_before = torch.cumsum(probs, dim=-1) - probs
+    drop_sorted = mass_before >= top_p.unsqueeze(-1)  # the top token always stays (mass before it is 0)
+    drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+    return logits.masked_fill(drop, float("-inf"))
+
+
+class RowSampler(LogitsProcessor):
+    """Draw each sampling row's next token with its own generator; leave greedy rows unchanged."""
+
+    def __init__(self, settings: Sequence[SampleSettings], device: torch.device | str) -> None:
+        self.device = torch.device(device)
+        self.sampled_rows = [i for i, s in enumerate(settings) if s.temperature > 0]
+        rows = self.sampled_rows
+        self.temperatures = torch.tensor([settings[i].temperature for i in rows], device=self.device)
+        self.top_ps = torch.tensor([settings[i].top_p for i in rows], device=self.device)
+        self.generators = []
+        for i in rows:
+            generator = torch.Generator(device=self.device)
+            generator.manual_seed(settings[i].seed)
+            self.generators.append(generator)
+        self._row_index = torch.tensor(rows, dtype=torch.long, device=self.device)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if not self.sampled_rows:
+            return scores
+        logits = scores.index_select(0, self._row_index).float() / self.temperatures.unsqueeze(-1)
+        probs = torch.softmax(top_p_filter(logits, self.top_ps), dim=-1)
+        drawn = torch.stack([
+            torch.multinomial(probs[j], 1, generator=generator).squeeze(0)
+            for j, generator in enumerate(self.generators)
+        ])
+        forced = torch.full((len(self.sampled_rows), scores.shape[-1]), float("-inf"), device=scores.device,
+                            dtype=scores.dtype)
+        forced.scatter_(1, drawn.unsqueeze(-1), 0.0)
+        out = scores.clone()
+        out.index_copy_(0, self._row_index, forced)
+        return out
+
+
+class RowBudget(StoppingCriteria):
+    """Per-row stop once a row has produced its own `max_tokens` new tokens."""
+
+    def __init__(self, prompt_length: int, budgets: Sequence[int], device: torch.device | str) -> None:
+        self.prompt_length = prompt_length
+        self.budgets = torch.tensor(list(budgets), dtype=torch.long, device=device)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        produced = input_ids.shape[1] - self.prompt_length
+        return produced >= self.budgets

@@ -1,0 +1,131 @@
+"""Typed settings for every compiler in `optimizers/`.
+
+Hydra builds these from `conf/compiler/*.yaml` (`_target_: optimizers.config.SFTSettings` ...); the compilers
+take them as plain dataclasses and never see a DictConfig. Each `__post_init__` rejects values that would
+only fail later, deep inside DSPy or TRL, with a message that says what to change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass
+class BootstrapSettings:
+    """dspy.BootstrapFewShotWithRandomSearch: bootstrapped + labelled demos, best of N candidate sets."""
+
+    max_bootstrapped_demos: int = 2
+    max_labeled_demos: int = 2
+    num_candidate_programs: int = 4
+    max_rounds: int = 1
+    num_threads: int = 1
+    metric_threshold: float | None = None  # keep a bootstrapped trace only if its score reaches this
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.num_candidate_programs < 1:
+            raise ValueError("num_candidate_programs must be >= 1 (it is how many demo sets are tried).")
+
+
+@dataclass
+class MiproSettings:
+    """dspy.MIPROv2: proposes instructions and demo sets, searches them with Bayesian optimisation."""
+
+    auto: Literal["light", "medium", "heavy"] | None = "light"
+    num_candidates: int | None = None  # required by DSPy when auto is None
+    num_trials: int | None = None  # required by DSPy when auto is None
+    max_bootstrapped_demos: int = 2
+    max_labeled_demos: int = 2
+    minibatch: bool = True
+    minibatch_size: int = 25
+    num_threads: int = 1
+    init_temperature: float = 1.0
+    seed: int = 9
+
+    def __post_init__(self) -> None:
+        if self.auto is None and (self.num_candidates is None or self.num_trials is None):
+            raise ValueError("MIPROv2 with auto=null needs num_candidates and num_trials; set both or set auto.")
+
+
+@dataclass
+class GepaSettings:
+    """dspy.GEPA: reflective instruction evolution driven by the simulator's textual feedback."""
+
+    auto: Literal["light", "medium", "heavy"] | None = None
+    max_metric_calls: int | None = 200
+    max_full_evals: int | None = None
+    reflection_minibatch_size: int = 3
+    candidate_selection_strategy: Literal["pareto", "current_best"] = "pareto"
+    use_merge: bool = False
+    num_threads: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        budgets = [self.auto is not None, self.max_metric_calls is not None, self.max_full_evals is not None]
+        if sum(budgets) != 1:
+            raise ValueError("GEPA needs exactly one budget: set one of auto, max_metric_calls, max_full_evals "
+                             "and the other two to null.")
+
+
+@dataclass
+class SFTSettings:
+    """Supervised fine-tuning of the program's own local model with TRL's SFTTrainer.
+
+    predictors: names of the predictors to train ("all" = every predictor of the program; for CruxPipeline
+        both spec -> CRUX and spec + CRUX -> Verilog).
+    lora: train a LoRA adapter through PEFT (True) or all weights (False).
+    merge: with LoRA, save the merged model (True; the program then loads it like any model) or the adapter.
+    device: "auto" (CUDA when available), "cpu" or "cuda". CPU runs in fp32, CUDA in bf16.
+    max_length: tokens per rendered example; longer ones are truncated at the end (a warning counts them).
+    """
+
+    predictors: list[str] = field(default_factory=lambda: ["all"])
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    lora_target_modules: list[str] | str = "all-linear"
+    merge: bool = True
+    learning_rate: float = 1e-3
+    num_train_epochs: float = 3.0
+    max_steps: int = -1  # > 0 overrides num_train_epochs
+    per_device_train_batch_size: int = 8
+    gradient_accumulation_steps: int = 1
+    max_length: int = 1024
+    warmup_ratio: float = 0.05
+    weight_decay: float = 0.0
+    lr_scheduler_type: str = "cosine"
+    packing: bool = False
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    logging_steps: int = 10
+    max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.learning_rate <= 0:
+            raise ValueError("learning_rate must be > 0.")
+        if self.max_steps <= 0 and self.num_train_epochs <= 0:
+            raise ValueError("Set num_train_epochs > 0 or max_steps > 0, otherwise SFT trains nothing.")
+        if self.lora and self.lora_r < 1:
+            raise ValueError("lora_r must be >= 1 when lora is on.")
+
+
+@dataclass
+class RFTSettings:
+    """Rejection-sampling fine-tuning: sample with the program, keep what the simulator passes, then SFT.
+
+    samples_per_example: program runs per training example (at `temperature`).
+    min_score: a sample is kept if the metric's score reaches this (1.0 = passes the simulator).
+    include_gold: also train on the gold triplets (plain SFT data plus self-generated successes).
+    """
+
+    samples_per_example: int = 4
+    temperature: float = 0.8
+    min_score: float = 1.0
+    include_gold: bool = False
+    num_threads: int = 1
+    sft: SFTSettings = field(default_factory=SFTSettings)
+
+    def __post_init__(self) -> None:
+        if self.samples_per_example < 1:
+            raise ValueError("samples_per_example must be >= 1.")

@@ -1,0 +1,181 @@
+"""`compiler=grpo`: dual-space GRPO of the program's own local model on TRL's GRPOTrainer (wrapped).
+
+Steps:
+1. find the program's LocalLM and the HF folder behind it (as SFT does);
+2. render CRUX-space and code-space prompts with the program's adapter, interleaved (`dataset.py`);
+3. build the scorer over the `sim/` core (`rewards.py`): three async reward functions, format / compile /
+   functional, whose weights a callback moves every step (`schedule.py`);
+4. train with TRL's GRPOTrainer; CRUX rewards realise Verilog with the trainer's current model;
+5. save run_dir/checkpoint, run_dir/train_log.jsonl and run_dir/grpo_report.json (timings, weights), and
+   return a copy of the program bound to the checkpoint through `LocalLM.with_model`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+import dspy
+
+from optimizers.artifacts import save_compiled
+from optimizers.base import Compiler, bound_lm, local_model_path
+from optimizers.grpo.dataset import build_prompts, problems_by_task, to_dataset
+from optimizers.grpo.realise import PolicyRealiser
+from optimizers.grpo.rewards import DualSpaceScorer, GroupChecker
+from optimizers.grpo.schedule import RewardScheduleCallback
+from optimizers.grpo.settings import GRPOSettings
+from optimizers.grpo.spaces import ProgramPredictors
+from optimizers.grpo.timing import StepTimer, TimeBudget
+from optimizers.render import program_adapter
+from sim.config import SimConfig
+
+
+@dataclass
+class GRPOReport:
+    """What one GRPO run did; `reward_fraction` is reward time / step time (the <= 10% target)."""
+
+    checkpoint: str
+    prompts: int
+    steps: int
+    seconds: float
+    mean_step_s: float
+    mean_generation_s: float
+    mean_reward_s: float
+    reward_fraction: float
+    timeouts: int
+    errors: int
+    stopped_by_time_budget: bool
+    device: str
+    lora: bool
+    weights_history: list
+
+
+def sim_pool_size(requested: int) -> int:
+    """Groups simulated at once in this process: `requested`, or the cores shared by this machine's processes
+    (`LOCAL_WORLD_SIZE`, set by accelerate/torchrun), at least 1."""
+    if requested > 0:
+        return requested
+    local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    return max(1, (os.cpu_count() or 1) // max(local_processes, 1))
+
+
+def trl_config(settings: GRPOSettings, device: str, lora: bool, out_dir: Path):
+    """The GRPOConfig for these settings (CPU: use_cpu, fp32; CUDA: bf16)."""
+    from trl import GRPOConfig
+
+    return GRPOConfig(
+        output_dir=str(out_dir / "trainer"), use_cpu=device == "cpu", bf16=device == "cuda",
+        gradient_checkpointing=False,  # small models: recomputation costs more than the memory it saves
+        num_generations=settings.num_generations, per_device_train_batch_size=settings.per_device_train_batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps, max_steps=settings.max_steps,
+        num_train_epochs=settings.num_train_epochs, learning_rate=settings.learning_rate, beta=settings.beta,
+        loss_type=settings.loss_type, temperature=settings.temperature, top_p=settings.top_p,
+        max_completion_length=settings.max_completion_length,
+        reward_weights=list(settings.schedule.weights_at(0, max(settings.max_steps, 1))),
+        shuffle_dataset=False,  # the dataset is pre-shuffled and interleaved so every batch mixes both spaces
+        use_vllm=settings.use_vllm, vllm_mode=settings.vllm_mode,
+        logging_steps=settings.logging_steps, save_strategy="no", report_to="none", seed=settings.seed,
+        dataloader_num_workers=0, disable_tqdm=True, log_completions=False,
+    )
+
+
+class GRPOCompiler(Compiler):
+    """Dual-space GRPO with progressive reward weights; see the module docstring.
+
+    sim: the simulator settings for rewards (differential mode recommended: one simulation per group);
+    verifier: an already-built checker (tests, or sharing one verifier); otherwise one is built from `sim`.
+    """
+
+    name = "grpo"
+
+    def __init__(self, settings: GRPOSettings, run_dir: Path | str, sim: SimConfig | None = None,
+                 adapter: dspy.Adapter | None = None, verifier: GroupChecker | None = None) -> None:
+        super().__init__(run_dir)
+        self.settings, self.sim, self.adapter, self.verifier = settings, sim or SimConfig(), adapter, verifier
+        self.report: GRPOReport | None = None
+        self.trainer = None  # the GRPOTrainer of the last compile(), for benchmarks and inspection
+
+    def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
+                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+        from optimizers.sft import bind_checkpoint
+        from optimizers.sft_train import load_model_and_tokenizer, resolve_device
+
+        start, s = time.perf_counter(), self.settings
+        lm = bound_lm(program)
+        base = local_model_path(lm)
+        trainset = list(trainset)[: s.max_examples] if s.max_examples else list(trainset)
+        adapter = program_adapter(self.adapter)
+        rows = build_prompts(program, trainset, s.spaces, adapter, seed=s.seed)
+        device = resolve_device(s.device)
+        lora = (device == "cuda") if s.lora is None else s.lora
+        model, tokenizer = load_model_and_tokenizer(base, device)
+        scorer = DualSpaceScorer(self._verifier(), problems_by_task(trainset), ProgramPredictors.of(program),
+                                 adapter, s.group_timeout_s, sim_pool_size(s.sim_concurrency))
+        trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora)
+        trainer.train()
+        checkpoint = self._save(trainer, tokenizer, lora)
+        self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora)
+        tuned = bind_checkpoint(program, lm, checkpoint)
+        save_compiled(tuned, self.run_dir, compiler=self.name, model_path=checkpoint, base_model_path=base,
+                      train_examples=len(trainset), seconds=time.perf_counter() - start,
+                      reward_fraction=self.report.reward_fraction, steps=self.report.steps)
+        return tuned
+
+    def _verifier(self) -> GroupChecker:
+        if self.verifier is None:
+            from sim.core import Verifier
+
+            self.verifier = Verifier(self.sim)
+        return self.verifier
+
+    def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, device: str, lora: bool):
+        from trl import GRPOTrainer
+
+        s = self.settings
+        schedule, timer = RewardScheduleCallback(s.schedule), StepTimer()
+        callbacks = [schedule, timer] + ([TimeBudget(s.max_time_s)] if s.max_time_s else [])
+        peft_config = None
+        if lora:
+            from peft import LoraConfig
+
+            peft_config = LoraConfig(r=s.lora_r, lora_alpha=s.lora_alpha, target_modules=s.lora_target_modules,
+                                     task_type="CAUSAL_LM")
+        trainer = GRPOTrainer(model=model, reward_funcs=scorer.reward_functions(),
+                              args=trl_config(s, device, lora, self.run_dir), train_dataset=dataset,
+                              processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config)
+        schedule.trainer = trainer
+        timer.instrument_generation(trainer)
+        if s.crux_functional and "crux" in s.spaces:
+            scorer.realiser = PolicyRealiser(trainer, tokenizer, scorer.predictors, scorer.adapter,
+                                             max_new_tokens=s.realise_max_new_tokens)
+        self.trainer, self.schedule_callback = trainer, schedule
+        return trainer, timer
+
+    def _save(self, trainer, tokenizer, lora: bool) -> Path:
+        checkpoint = self.run_dir / "checkpoint"
+        model = trainer.model
+        if lora and self.settings.merge:
+            model = model.merge_and_unload()  # a plain HF folder that LocalLM.with_model loads like the base
+        model.save_pretrained(checkpoint)
+        tokenizer.save_pretrained(checkpoint)
+        history = trainer.state.log_history
+        (self.run_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+        return checkpoint
+
+    def _report(self, trainer, timer: StepTimer, scorer: DualSpaceScorer, checkpoint: Path, prompts: int,
+                start: float, device: str, lora: bool) -> GRPOReport:
+        budget = next((c for c in trainer.callback_handler.callbacks if isinstance(c, TimeBudget)), None)
+        step_s, reward_s = sum(timer.step_seconds), sum(scorer.stats.batch_seconds)
+        report = GRPOReport(
+            checkpoint=str(checkpoint), prompts=prompts, steps=trainer.state.global_step,
+            seconds=round(time.perf_counter() - start, 2), mean_step_s=timer.summary(timer.step_seconds),
+            mean_generation_s=timer.summary(timer.generation_seconds),
+            mean_reward_s=timer.summary(scorer.stats.batch_seconds),
+            reward_fraction=round(reward_s / step_s, 4) if step_s else 0.0, timeouts=scorer.stats.timeouts,
+            errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
+            device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history])
+        (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
+        return report

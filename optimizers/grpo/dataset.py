@@ -1,0 +1,86 @@
+"""GRPO prompts for both spaces, rendered by the program's own adapter, interleaved so every batch mixes them.
+
+Each example gives up to two rows:
+- CRUX space: the `spec_to_crux` prompt for its spec;
+- code space: the code-predictor prompt for its spec and its gold CRUX (teacher forcing, as in SFT).
+Rows carry `space`, `task_id` and `spec` columns, which TRL passes to the reward functions; the Problem
+itself (reference, testbench) stays in the scorer's task_id -> Problem map. The rows are shuffled per space
+with a seed and then interleaved (crux, code, crux, code, ...); the compiler turns TRL's own shuffling off,
+so any batch of two or more prompts holds both spaces.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import dspy
+
+from optimizers.grpo.spaces import ProgramPredictors, Space
+from optimizers.render import program_adapter
+from sim.problem import Problem
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class GRPOPrompt:
+    """One GRPO prompt row."""
+
+    space: Space
+    task_id: str
+    spec: str
+    prompt: list[Message]
+
+
+def _problem(example: dspy.Example) -> Problem:
+    problem = example.get("problem", None)
+    if not isinstance(problem, Problem):
+        raise ValueError(f"Example {example.get('task_id', '?')} has no Problem: GRPO scores with the simulator, "
+                         "so examples need `problem` (Triplet.to_example() sets it).")
+    return problem
+
+
+def problems_by_task(examples: Sequence[dspy.Example]) -> dict[str, Problem]:
+    """task_id -> Problem for the scorer."""
+    return {str(ex.task_id): _problem(ex) for ex in examples}
+
+
+def build_prompts(program: dspy.Module, examples: Sequence[dspy.Example], spaces: Sequence[Space] = ("crux", "code"),
+                  adapter: dspy.Adapter | None = None, seed: int = 0) -> list[GRPOPrompt]:
+    """The interleaved prompt rows for `spaces` (("code",) = the single-space, code-only ablation)."""
+    adapter = program_adapter(adapter)
+    predictors = ProgramPredictors.of(program)
+    if "crux" in spaces and predictors.crux is None:
+        raise ValueError("CRUX-space GRPO needs a `spec_to_crux` predictor (CruxPipeline); for DirectVerilog "
+                         "set spaces=[code].")
+    per_space: dict[str, list[GRPOPrompt]] = {}
+    for space in spaces:
+        rows = []
+        for ex in examples:
+            _problem(ex)  # fail at build time, not in the middle of training
+            if space == "crux":
+                predictor, inputs = predictors.crux, {"spec": ex.spec}
+            else:
+                predictor, inputs = predictors.code, predictors.code_inputs(ex.spec, ex.get("crux", None))
+            messages = adapter.format(predictor.signature, list(predictor.demos), inputs)
+            rows.append(GRPOPrompt(space, str(ex.task_id), ex.spec, messages))
+        random.Random(f"{seed}-{space}").shuffle(rows)
+        per_space[space] = rows
+    return _interleave(list(per_space.values()))
+
+
+def _interleave(lists: list[list[GRPOPrompt]]) -> list[GRPOPrompt]:
+    out = []
+    for i in range(max((len(rows) for rows in lists), default=0)):
+        out += [rows[i] for rows in lists if i < len(rows)]
+    return out
+
+
+def to_dataset(rows: Sequence[GRPOPrompt]):
+    """A `datasets.Dataset` with columns prompt (chat messages), space, task_id, spec."""
+    from datasets import Dataset
+
+    if not rows:
+        raise ValueError("No GRPO prompts: the trainset is empty.")
+    return Dataset.from_list([asdict(r) for r in rows])

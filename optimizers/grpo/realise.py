@@ -1,0 +1,63 @@
+"""Realise CRUX completions as Verilog with the current policy, for the CRUX-space functional reward.
+
+A CRUX is worth what the code written from it is worth: the policy being trained (the same weights, at this
+step) writes the Verilog for each generated CRUX greedily, through the program's own code-predictor prompt,
+and the simulator scores that. Called from the reward thread while the training thread waits on the rewards,
+so the weights do not change under it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import dspy
+
+from optimizers.grpo.spaces import ProgramPredictors
+
+
+@dataclass
+class PolicyRealiser:
+    """Greedy generation from the trainer's current model.
+
+    trainer: the GRPOTrainer (its `model` and `accelerator` are read at call time, so LoRA and wrapped
+        models work); tokenizer: its processing class (left padding for batched generation).
+    """
+
+    trainer: Any
+    tokenizer: Any
+    predictors: ProgramPredictors
+    adapter: dspy.Adapter
+    max_new_tokens: int = 512
+    batch_size: int = 16
+
+    def prompts(self, items: Sequence[tuple[str, Any]]) -> list[str]:
+        """The chat-templated code-predictor prompts for (spec, CRUX) pairs, as at inference."""
+        predictor = self.predictors.code
+        texts = []
+        for spec, crux in items:
+            messages = self.adapter.format(predictor.signature, list(predictor.demos),
+                                           self.predictors.code_inputs(spec, crux))
+            texts.append(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+        return texts
+
+    def realise(self, items: Sequence[tuple[str, Any]]) -> list[str]:
+        """One greedy completion per (spec, CRUX) pair, decoded without special tokens."""
+        import torch
+
+        model = self.trainer.accelerator.unwrap_model(self.trainer.model)
+        was_training = model.training
+        model.eval()
+        out: list[str] = []
+        try:
+            texts = self.prompts(items)
+            for start in range(0, len(texts), self.batch_size):
+                batch = self.tokenizer(texts[start:start + self.batch_size], return_tensors="pt", padding=True,
+                                       padding_side="left", add_special_tokens=False).to(model.device)
+                with torch.no_grad():
+                    ids = model.generate(**batch, do_sample=False, max_new_tokens=self.max_new_tokens,
+                                         pad_token_id=self.tokenizer.pad_token_id)
+                new = ids[:, batch["input_ids"].shape[1]:]
+                out += self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        finally:
+            model.train(was_training)
+        return out

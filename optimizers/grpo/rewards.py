@@ -1,0 +1,196 @@
+"""Dual-space GRPO rewards, computed through the `sim/` core one GRPO group at a time.
+
+Three TRL reward functions share one `DualSpaceScorer`: `format`, `compile` and `functional` (their weights
+are what `schedule.py` moves). What each component means depends on the row's space:
+
+| component  | code space (spec + CRUX -> Verilog)            | CRUX space (spec -> CRUX)                        |
+|------------|------------------------------------------------|--------------------------------------------------|
+| format     | code extracted, declares the right module       | share of the three CRUX parts that parse        |
+| compile    | parses and elaborates against the reference     | interface agrees with the golden reference's    |
+|            |                                                 | real ports, directions and widths (pyslang)      |
+| functional | pass = 1, else fraction of matching samples     | the Verilog the current policy realises from it |
+|            |                                                 | (greedy) passes: its functional score           |
+
+How it stays cheap and safe (TRL 1.16, `GRPOTrainer._calculate_rewards`): reward functions declared
+`async def` run concurrently on TRL's daemon event loop while the training thread waits for all of them. The
+three functions here await ONE scoring task per batch (memoised on the completions list TRL passes to all
+three), and that task simulates every group (the `num_generations` completions of one prompt) in its own
+worker thread through `Verifier.check_group` (ONE simulation per group in differential mode), at most
+`concurrency` at a time, each under a hard deadline: a group that overruns scores 0 on every component and
+training goes on (the verifier's own per-simulation timeout still kills the simulator's process group).
+TRL computes rewards after the generation of the batch, so scoring overlaps itself, not the generation.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+import dspy
+
+from optimizers.grpo.spaces import ProgramPredictors, completion_text, crux_format_score, parse_crux
+from sim.problem import Problem
+from sim.result import RewardParts, SimResult
+
+COMPONENTS = ("format", "compile", "functional")
+ZERO = RewardParts()
+
+
+class GroupChecker(Protocol):
+    """What the scorer needs from `sim.core.Verifier`."""
+
+    def check_group(self, problem: Problem, completions: list[str]) -> list[SimResult]: ...
+
+
+class Realiser(Protocol):
+    """Turns (spec, CRUX) pairs into raw Verilog completions with the current policy (greedy)."""
+
+    def realise(self, items: Sequence[tuple[str, Any]]) -> list[str]: ...
+
+
+def run_with_deadline(fn: Callable[[], Any], timeout_s: float) -> "asyncio.Future":
+    """Start fn() in its own daemon thread; the returned future is awaited with asyncio.wait_for.
+
+    A daemon thread (not a shared pool) so that a simulation which never returns cannot starve later groups
+    of workers, nor keep the interpreter alive at exit.
+    """
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def target() -> None:
+        future.set_running_or_notify_cancel()  # a running future ignores the cancel wait_for sends on timeout
+        try:
+            future.set_result(fn())
+        except BaseException as err:  # reported to the awaiting coroutine, which scores the group 0
+            future.set_exception(err)
+
+    threading.Thread(target=target, daemon=True, name="grpo-sim-group").start()
+    return asyncio.wait_for(asyncio.wrap_future(future), timeout=timeout_s)
+
+
+@dataclass
+class ScoreStats:
+    """What scoring cost, for the benchmark: seconds per scored batch, timeouts and errors so far."""
+
+    batch_seconds: list[float] = field(default_factory=list)
+    timeouts: int = 0
+    errors: int = 0
+
+
+class DualSpaceScorer:
+    """Scores GRPO batches of mixed CRUX-space and code-space rows; see the module docstring.
+
+    problems: task_id -> Problem (rows carry only the task id; Problems do not fit in an Arrow column).
+    realiser: realises CRUX completions as Verilog with the current policy; None leaves the CRUX-space
+        functional component unscored (None, which TRL skips), e.g. before the trainer exists.
+    """
+
+    def __init__(self, verifier: GroupChecker, problems: Mapping[str, Problem], predictors: ProgramPredictors,
+                 adapter: dspy.Adapter, group_timeout_s: float = 60.0, concurrency: int = 2,
+                 realiser: Realiser | None = None) -> None:
+        self.verifier, self.problems, self.predictors, self.adapter = verifier, problems, predictors, adapter
+        self.group_timeout_s, self.concurrency, self.realiser = group_timeout_s, max(1, concurrency), realiser
+        self.stats = ScoreStats()
+        self._batch: tuple[Any, asyncio.Task] | None = None
+
+    def reward_functions(self) -> list[Callable]:
+        """[format, compile, functional]: async TRL reward functions, in the schedule's order."""
+        return [self._component(name) for name in COMPONENTS]
+
+    def _component(self, name: str) -> Callable:
+        async def reward(prompts, completions, **columns) -> list[float | None]:
+            parts = await self.score(completions, columns)
+            return [None if p is None else getattr(p, name) for p in parts]
+
+        reward.__name__ = name  # TRL names the logged column `rewards/<name>/mean` after __name__
+        return reward
+
+    async def score(self, completions: list, columns: Mapping[str, Any]) -> list[RewardParts | None]:
+        """Reward parts per completion, computed once per batch however many components ask."""
+        if self._batch is None or self._batch[0] is not completions:
+            # Keep a reference to the list itself: identity is the key, and holding it stops id reuse.
+            self._batch = (completions, asyncio.ensure_future(self._score_batch(completions, columns)))
+        return await self._batch[1]
+
+    async def _score_batch(self, completions: list, columns: Mapping[str, Any]) -> list[RewardParts | None]:
+        start = time.perf_counter()
+        texts = [completion_text(c) for c in completions]
+        spaces, task_ids = columns["space"], columns["task_id"]
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, key in enumerate(zip(spaces, task_ids)):
+            groups[key].append(i)
+        gate = asyncio.Semaphore(self.concurrency)
+        jobs = [self._score_group(space, self._problem(task_id), [texts[i] for i in rows], gate)
+                for (space, task_id), rows in groups.items()]
+        parts: list[RewardParts | None] = [ZERO] * len(texts)
+        for rows, group_parts in zip(groups.values(), await asyncio.gather(*jobs)):
+            for i, p in zip(rows, group_parts):
+                parts[i] = p
+        self.stats.batch_seconds.append(time.perf_counter() - start)
+        self._log(columns, spaces, parts)
+        return parts
+
+    def _problem(self, task_id: str) -> Problem:
+        try:
+            return self.problems[task_id]
+        except KeyError:
+            raise KeyError(f"GRPO row names task {task_id!r} but the scorer has no Problem for it: build the "
+                           "scorer from the same examples as the dataset.") from None
+
+    async def _score_group(self, space: str, problem: Problem, texts: list[str],
+                           gate: asyncio.Semaphore) -> list[RewardParts | None]:
+        work = (lambda: self._code_parts(problem, texts)) if space == "code" else (
+            lambda: self._crux_parts(problem, texts))
+        async with gate:
+            try:
+                return await run_with_deadline(work, self.group_timeout_s)
+            except asyncio.TimeoutError:
+                self.stats.timeouts += 1
+            except Exception:  # a crashed harness must not end the run; it scores like a failure
+                self.stats.errors += 1
+        return [ZERO] * len(texts)
+
+    def _code_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts]:
+        return [r.rewards for r in self.verifier.check_group(problem, texts)]
+
+    def _crux_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts | None]:
+        from crux_program.interface_check import check_interface
+
+        cruxes = [parse_crux(t, self.predictors.crux, self.adapter) for t in texts]
+        reference = reference_as_top(problem)
+        interface = [check_interface(c, reference).score if c is not None else 0.0 for c in cruxes]
+        functional: list[float | None] = [0.0] * len(texts)
+        realisable = [i for i, c in enumerate(cruxes) if c is not None]
+        if self.realiser is None:
+            functional = [None] * len(texts)
+        elif realisable:
+            code = self.realiser.realise([(problem.spec, cruxes[i]) for i in realisable])
+            for i, result in zip(realisable, self.verifier.check_group(problem, code)):
+                functional[i] = result.rewards.functional
+        return [RewardParts(format=crux_format_score(c), compile=s, functional=f)  # type: ignore[arg-type]
+                for c, s, f in zip(cruxes, interface, functional)]
+
+    def _log(self, columns: Mapping[str, Any], spaces: Sequence[str], parts: list[RewardParts | None]) -> None:
+        log_metric = columns.get("log_metric")
+        if log_metric is None:
+            return
+        for space in set(spaces):
+            rows = [p for s, p in zip(spaces, parts) if s == space and p is not None]
+            for name in COMPONENTS:
+                values = [getattr(p, name) for p in rows if getattr(p, name) is not None]
+                if values:
+                    log_metric(f"{space}/{name}", sum(values) / len(values))
+        log_metric("sim/reward_seconds", self.stats.batch_seconds[-1])
+        log_metric("sim/timeouts_total", float(self.stats.timeouts))
+
+
+def reference_as_top(problem: Problem) -> str:
+    """The golden reference with its module renamed to the name the candidate must use (RefModule -> top)."""
+    import re
+
+    if problem.reference_top == problem.top:
+        return problem.reference
+    return re.sub(rf"\bmodule\s+{re.escape(problem.reference_top)}\b", f"module {problem.top}", problem.reference)

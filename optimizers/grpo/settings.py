@@ -1,0 +1,77 @@
+"""GRPOSettings: the typed configuration of `compiler=grpo` (Hydra builds it from conf/compiler/grpo.yaml).
+
+Defaults follow the paper: 5 rollouts per prompt, no KL term (beta = 0), both spaces, progressive weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from optimizers.grpo.schedule import RewardSchedule
+
+
+@dataclass
+class GRPOSettings:
+    """Dual-space GRPO on TRL's GRPOTrainer.
+
+    spaces: ["crux", "code"] (dual space) or ["code"] (single-space ablation).
+    num_generations: rollouts per prompt (a GRPO group); per_device_train_batch_size counts completions and
+        must be a multiple of it (10 = two prompts per step: one CRUX-space, one code-space).
+    beta: KL coefficient (0 = no reference model, as in the paper); loss_type: TRL's loss ("dapo").
+    schedule: reward weights of (format, compile, functional) over training; kind "fixed" = constant `end`.
+    crux_functional: realise each CRUX with the current policy (greedy) and simulate it; off = the CRUX-space
+        functional component is not scored.
+    group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
+    sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
+    max_time_s: stop after this much training wall time (None = no limit); for equal-time comparisons.
+    device: "auto" (CUDA when visible), "cpu" or "cuda"; CUDA trains in bf16 (LoRA by default there).
+    lora: None = LoRA on CUDA, full weights on CPU.
+    use_vllm / vllm_mode: TRL's vLLM generation ("server": `trl vllm-serve`; "colocate": in-process), only
+        where vLLM is installed (GPU machines).
+    """
+
+    spaces: list[Literal["crux", "code"]] = field(default_factory=lambda: ["crux", "code"])
+    num_generations: int = 5
+    per_device_train_batch_size: int = 10
+    gradient_accumulation_steps: int = 1
+    max_steps: int = 20
+    num_train_epochs: float = 1.0
+    learning_rate: float = 1e-5
+    beta: float = 0.0
+    loss_type: str = "dapo"
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_completion_length: int = 512
+    schedule: RewardSchedule = field(default_factory=RewardSchedule)
+    crux_functional: bool = True
+    realise_max_new_tokens: int = 512
+    group_timeout_s: float = 60.0
+    sim_concurrency: int = 0
+    max_time_s: float | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    lora: bool | None = None
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_target_modules: list[str] | str = "all-linear"
+    merge: bool = True
+    use_vllm: bool = False
+    vllm_mode: Literal["server", "colocate"] = "server"
+    logging_steps: int = 1
+    max_examples: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.schedule, dict) or hasattr(self.schedule, "items"):  # plain mapping from a config
+            self.schedule = RewardSchedule(**dict(self.schedule))
+        self.spaces = list(self.spaces)
+        if not self.spaces or set(self.spaces) - {"crux", "code"}:
+            raise ValueError(f"GRPOSettings.spaces={self.spaces}: use [crux, code] (dual) or [code] (single).")
+        if self.num_generations < 2:
+            raise ValueError("num_generations must be >= 2: GRPO's advantage compares rollouts of one prompt.")
+        if self.per_device_train_batch_size % self.num_generations:
+            raise ValueError(f"per_device_train_batch_size={self.per_device_train_batch_size} counts completions "
+                             f"and must be a multiple of num_generations={self.num_generations}.")
+        if self.group_timeout_s <= 0:
+            raise ValueError("group_timeout_s must be > 0 seconds.")
+        if self.max_steps <= 0 and self.num_train_epochs <= 0:
+            raise ValueError("Set max_steps > 0 or num_train_epochs > 0, otherwise GRPO trains nothing.")

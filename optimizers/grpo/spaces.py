@@ -1,0 +1,88 @@
+"""The two GRPO spaces and how a completion in each is read back.
+
+CRUX space: spec -> CRUX (the program's `spec_to_crux` predictor). Code space: spec + CRUX -> Verilog
+(`crux_to_verilog`, or `spec_to_verilog` for a direct program). Completions are parsed with the program's own
+adapter, exactly as `Predict` parses the LM's answer at inference, so a reward never credits text the program
+itself could not use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import dspy
+
+from crux_program.crux import Crux, CruxParseError, ModuleInterface
+
+Space = Literal["crux", "code"]
+SPACES: tuple[Space, ...] = ("crux", "code")
+CRUX_PREDICTOR = "spec_to_crux"
+CODE_PREDICTORS = ("crux_to_verilog", "spec_to_verilog")
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one TRL completion: a string, or (chat datasets) a list of messages."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(m.get("content") or "" for m in completion if m.get("role", "assistant") == "assistant")
+
+
+@dataclass(frozen=True)
+class ProgramPredictors:
+    """The predictors GRPO trains, found by name on the program."""
+
+    crux: dspy.Predict | None
+    code: dspy.Predict
+
+    @classmethod
+    def of(cls, program: dspy.Module) -> "ProgramPredictors":
+        named = dict(program.named_predictors())
+        code = next((named[n] for n in CODE_PREDICTORS if n in named), None)
+        if code is None:
+            raise ValueError(f"GRPO needs a code predictor named one of {CODE_PREDICTORS}; this program has "
+                             f"{sorted(named)}. Use CruxPipeline or DirectVerilog from crux_program.modules.")
+        return cls(crux=named.get(CRUX_PREDICTOR), code=code)
+
+    def code_inputs(self, spec: str, crux: Crux | str | None) -> dict:
+        """Inputs of the code predictor: the CRUX goes in as markdown when the field is a string."""
+        fields = self.code.signature.input_fields
+        inputs = {"spec": spec}
+        if "crux" in fields:
+            if crux is None:
+                raise ValueError("The code predictor takes a CRUX but the example has none: code-space GRPO "
+                                 "needs examples with a gold CRUX (Triplet.to_example()).")
+            wants_text = fields["crux"].annotation is str
+            inputs["crux"] = crux.to_markdown() if wants_text and isinstance(crux, Crux) else crux
+        return inputs
+
+
+def crux_from_fields(values: dict) -> Crux:
+    """A Crux from the parsed outputs of a spec -> CRUX predictor (one `crux` field, or its three parts)."""
+    if "crux" in values:
+        value = values["crux"]
+        return value if isinstance(value, Crux) else Crux.from_markdown(str(value))
+    interface = values.get("interface")
+    if not isinstance(interface, ModuleInterface):
+        interface = ModuleInterface.model_validate(interface)
+    return Crux(interface=interface, core_functions=values.get("core_functions") or [],
+                key_considerations=values.get("key_considerations") or [])
+
+
+def parse_crux(text: str, predictor: dspy.Predict, adapter: dspy.Adapter) -> Crux | None:
+    """The CRUX in a completion as the adapter reads it (the released model's markdown also counts); None if
+    neither reading works."""
+    try:
+        return crux_from_fields(adapter.parse(predictor.signature, text))
+    except Exception:  # the adapter raises AdapterParseError, pydantic ValidationError, ValueError...
+        pass
+    try:
+        return Crux.from_markdown(text)
+    except (CruxParseError, ValueError):
+        return None
+
+
+def crux_format_score(crux: Crux | None) -> float:
+    """Fraction of the three CRUX parts (ports, core functions, key considerations) that are present."""
+    if crux is None:
+        return 0.0
+    return 1.0 - len(crux.missing_parts()) / 3.0

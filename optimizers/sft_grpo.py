@@ -1,0 +1,72 @@
+"""`compiler=sft_grpo`: the paper's two-stage pipeline, SFT then dual-space GRPO from the SFT checkpoint.
+
+Each stage is a full compiler with its own folder, so both checkpoints and both stages' metrics are kept:
+
+    run_dir/sft/   checkpoint/, train_log.jsonl, sft_report.json, compiled.json (the SFT compiler's files)
+    run_dir/grpo/  checkpoint/, train_log.jsonl, grpo_report.json, compiled.json
+    run_dir/       compiled.json naming the final (GRPO) checkpoint, program.json, stages.json
+
+The stages come in as factories `f(run_dir=...) -> Compiler` (Hydra's `_partial_: true`, or functools.partial),
+so this file does not depend on either stage's settings.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import dspy
+
+from optimizers.artifacts import read_manifest, save_compiled
+from optimizers.base import Compiler, bound_lm, local_model_path
+
+StageFactory = Callable[..., Compiler]
+
+
+@dataclass
+class StageRecord:
+    """One stage as run: its name, folder, checkpoint and wall time, plus the stage's own report if any."""
+
+    name: str
+    run_dir: str
+    checkpoint: str | None
+    seconds: float
+    report: dict | None
+
+
+class SFTGRPOCompiler(Compiler):
+    """SFT (`sft`) then GRPO (`grpo`) starting from the SFT checkpoint; see the module docstring."""
+
+    name = "sft_grpo"
+
+    def __init__(self, sft: StageFactory, grpo: StageFactory, run_dir: Path | str) -> None:
+        super().__init__(run_dir)
+        self.sft_factory, self.grpo_factory = sft, grpo
+        self.stages: list[StageRecord] = []
+
+    def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
+                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+        start = time.perf_counter()
+        base = local_model_path(bound_lm(program))
+        current = program
+        for name, factory in (("sft", self.sft_factory), ("grpo", self.grpo_factory)):
+            current = self._stage(name, factory, current, trainset, valset)
+        final = self.stages[-1].checkpoint
+        save_compiled(current, self.run_dir, compiler=self.name, model_path=Path(final) if final else None,
+                      base_model_path=base, train_examples=len(trainset), seconds=time.perf_counter() - start,
+                      stages=[asdict(s) for s in self.stages])
+        (self.run_dir / "stages.json").write_text(json.dumps([asdict(s) for s in self.stages], indent=2))
+        return current
+
+    def _stage(self, name: str, factory: StageFactory, program: dspy.Module, trainset, valset) -> dspy.Module:
+        stage_dir = self.run_dir / name
+        compiler = factory(run_dir=stage_dir)
+        start = time.perf_counter()
+        compiled = compiler.compile(program, trainset, valset)
+        report = getattr(compiler, "report", None)
+        self.stages.append(StageRecord(
+            name=name, run_dir=str(stage_dir), checkpoint=read_manifest(stage_dir).model_path,
+            seconds=round(time.perf_counter() - start, 2), report=asdict(report) if is_dataclass(report) else None))
+        return compiled

@@ -1,0 +1,154 @@
+"""One supervised fine-tuning run with TRL's SFTTrainer on rendered chat rows: the engine of sft and rft.
+
+`train_sft(model_path, rows, settings, out_dir)` loads the local HF model, trains it (LoRA through PEFT or
+all weights) with the loss on the assistant answer only (TRL's conversational prompt-completion format, so
+any chat template works, no `{% generation %}` markers needed), and saves a folder that loads with
+`AutoModelForCausalLM.from_pretrained` (the merged model) or, with `merge=False`, a PEFT adapter folder.
+CPU runs in fp32 with `use_cpu=True`; CUDA runs in bf16. TRL and PEFT are imported here only, so code that
+does not train never pays for them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from optimizers.config import SFTSettings
+from optimizers.render import RenderedExample
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SFTReport:
+    """What one SFT run did: sizes, time, throughput and where the checkpoint is."""
+
+    checkpoint: str
+    rows: int
+    steps: int
+    train_loss: float
+    first_loss: float | None
+    seconds: float
+    tokens: int  # total tokens seen (rows x epochs, after truncation)
+    tokens_per_s: float
+    truncated: int  # rows longer than max_length
+    device: str
+    lora: bool
+    trainable_params: int
+
+
+def resolve_device(device: str) -> str:
+    """"auto" -> "cuda" when a GPU is visible, else "cpu"; an explicit "cuda" without a GPU is an error."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("SFT device=cuda but no CUDA GPU is visible; use device=auto or device=cpu.")
+    return device
+
+
+def load_model_and_tokenizer(model_path: Path, device: str):
+    """The model in the dtype its device trains in (bf16 on CUDA, fp32 on CPU) and its tokenizer."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if tokenizer.chat_template is None:
+        raise ValueError(f"{model_path} has no chat template; the program's messages cannot be rendered. "
+                         "Build the tiny model with crux_program.lm.build_tiny_model (it writes a ChatML template).")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
+    return model, tokenizer
+
+
+def _token_lengths(tokenizer, rows: Sequence[RenderedExample]) -> list[int]:
+    texts = tokenizer.apply_chat_template([r.prompt + r.completion for r in rows], tokenize=False)
+    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+
+def _trl_config(settings: SFTSettings, device: str, out_dir: Path):
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(out_dir / "trainer"),
+        use_cpu=device == "cpu",
+        bf16=device == "cuda",
+        gradient_checkpointing=False,  # tiny models: recomputation costs more than the memory it saves
+        completion_only_loss=True,  # loss on the predictor's answer, never on the prompt
+        max_length=settings.max_length,
+        packing=settings.packing,
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.num_train_epochs,
+        max_steps=settings.max_steps,
+        per_device_train_batch_size=settings.per_device_train_batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        warmup_steps=settings.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of all steps
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type=settings.lr_scheduler_type,
+        logging_steps=settings.logging_steps,
+        save_strategy="no",
+        report_to="none",
+        seed=settings.seed,
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+
+
+def _lora_config(settings: SFTSettings):
+    from peft import LoraConfig
+
+    return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
+                      target_modules=settings.lora_target_modules, task_type="CAUSAL_LM")
+
+
+def _save(trainer, tokenizer, settings: SFTSettings, checkpoint: Path) -> None:
+    model = trainer.model
+    if settings.lora and settings.merge:
+        model = model.merge_and_unload()  # a plain HF folder: LocalLM.with_model loads it like the base
+    model.save_pretrained(checkpoint)
+    tokenizer.save_pretrained(checkpoint)
+
+
+def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSettings,
+              out_dir: Path, device: str | None = None) -> SFTReport:
+    """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report."""
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    if not rows:
+        raise ValueError("No training rows: the trainset is empty (or rejection sampling kept nothing). "
+                         "Check the data split, or lower rft.min_score / raise samples_per_example.")
+    out_dir = Path(out_dir)
+    device = resolve_device(device or settings.device)
+    model, tokenizer = load_model_and_tokenizer(Path(model_path), device)
+    lengths = _token_lengths(tokenizer, rows)
+    truncated = sum(n > settings.max_length for n in lengths)
+    if truncated:
+        log.warning("%d of %d SFT rows exceed max_length=%d tokens and are cut at the end; raise "
+                    "max_length or the answers lose their tails.", truncated, len(rows), settings.max_length)
+    dataset = Dataset.from_list([r.to_row() for r in rows]).shuffle(seed=settings.seed)
+    trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
+                         processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None)
+    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    start = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - start
+    checkpoint = out_dir / "checkpoint"
+    _save(trainer, tokenizer, settings, checkpoint)
+    history = trainer.state.log_history
+    (out_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+    losses = [h["loss"] for h in history if "loss" in h]
+    epochs = trainer.state.epoch or 0.0
+    tokens = int(sum(min(n, settings.max_length) for n in lengths) * epochs)
+    report = SFTReport(checkpoint=str(checkpoint), rows=len(rows), steps=trainer.state.global_step,
+                       train_loss=float(result.training_loss), first_loss=losses[0] if losses else None,
+                       seconds=round(seconds, 2), tokens=tokens, tokens_per_s=round(tokens / max(seconds, 1e-9), 1),
+                       truncated=truncated, device=device, lora=settings.lora, trainable_params=trainable)
+    (out_dir / "sft_report.json").write_text(json.dumps(asdict(report), indent=2))
+    return report

@@ -1,0 +1,135 @@
+"""The one Hydra entry point: compose the config, build typed objects, call plain Python.
+
+    python run.py                                          # the default job (see conf/config.yaml)
+    python run.py data=verilog_eval data.limit=5 lm=tiny   # a quick offline evaluation
+    python run.py lm=openai lm.model=NAME lm.api_base=http://localhost:8000/v1
+    python run.py -m program=crux,direct data.limit=2      # a sweep, ending with one summary table
+
+Hydra stops here: packages receive dataclasses (LMConfig, SimConfig, EvalConfig, data sources, compilers),
+never a DictConfig. A task is a plain function `(cfg, run_dir) -> float | None` in TASKS; later tasks
+(make_data, the two-stage main job) register themselves there. `main` returns the task's optimized metric
+so that sweepers can use it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Callable
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+REPO_ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("run")
+
+
+def _register_resolvers() -> None:
+    """${repo_root:} anchors paths at this repository; ${run_token:} is unique per process (pid + random), so
+    two runs started in the same second get different folders. Registered once per process: run.py may be
+    imported a second time (as `run`, for the sweep callback) and must not change the token mid-run."""
+    if not OmegaConf.has_resolver("repo_root"):
+        OmegaConf.register_new_resolver("repo_root", lambda rel="": str((REPO_ROOT / rel).resolve()))
+    if not OmegaConf.has_resolver("run_token"):
+        token = f"{os.getpid()}-{secrets.token_hex(2)}"
+        OmegaConf.register_new_resolver("run_token", lambda: token)
+
+
+_register_resolvers()
+
+
+# ---------------------------------------------------------------- building typed objects from the config
+def build_lm(lm_cfg: DictConfig | dict):
+    """LMConfig (dataclass) -> dspy.LM, through crux_program.lm."""
+    from crux_program.lm import build_lm as make
+    from crux_program.lm.config import LMConfig
+
+    if isinstance(lm_cfg, DictConfig) and "_target_" in lm_cfg:
+        config = instantiate(lm_cfg)
+    else:  # a bare mapping, e.g. program.predictor_lms.spec_to_crux={kind: openai, ...}
+        values = OmegaConf.to_container(lm_cfg, resolve=True) if isinstance(lm_cfg, DictConfig) else dict(lm_cfg)
+        values.pop("_target_", None)
+        values.pop("_convert_", None)
+        config = LMConfig.from_mapping(values)
+    return make(config)
+
+
+def build_program(program_cfg: DictConfig):
+    """The DSPy program, with per-predictor LMs bound and a saved state loaded when configured."""
+    program = instantiate(program_cfg.module)
+    predictors = dict(program.named_predictors())
+    for name, lm_cfg in (program_cfg.get("predictor_lms") or {}).items():
+        if name not in predictors:
+            raise ValueError(f"program.predictor_lms.{name}: {type(program).__name__} has no predictor {name!r}; "
+                             f"its predictors are {sorted(predictors)}")
+        predictors[name].lm = build_lm(lm_cfg)
+    if program_cfg.get("state"):
+        program.load(str(Path(program_cfg.state).expanduser()))
+    return program
+
+
+def labels_of(cfg: DictConfig) -> dict[str, str]:
+    """Short names of what ran, for metrics.json, reports and sweep tables."""
+    lm = cfg.lm.get("model") or cfg.lm.get("kind", "?")
+    return {"program": str(cfg.program.name), "lm": f"{cfg.lm.get('kind', '?')}:{lm}" if cfg.lm.get("model")
+            else str(lm), "data": str(cfg.data.name), "compiler": _compiler_name(cfg)}
+
+
+def _compiler_name(cfg: DictConfig) -> str:
+    choice = HydraConfig.get().runtime.choices.get("compiler") if HydraConfig.initialized() else None
+    return str(choice or cfg.compiler.get("name") or cfg.compiler["_target_"].rsplit(".", 1)[-1])
+
+
+# ---------------------------------------------------------------- tasks: plain functions of (cfg, run_dir)
+def eval_task(cfg: DictConfig, run_dir: Path) -> float:
+    """Compile the program on the data's train split, then evaluate it on the test problems."""
+    import dspy
+
+    from crux_program.evaluation import evaluate_program
+
+    splits = instantiate(cfg.data).load()
+    lm = build_lm(cfg.lm)
+    dspy.configure(lm=lm)
+    program = build_program(cfg.program)
+    compiler = instantiate(cfg.compiler, run_dir=run_dir / "compiler")
+    program = compiler.compile(program, splits.train, splits.val)
+    metrics = evaluate_program(program, splits.test, run_dir, config=instantiate(cfg.task.eval),
+                               sim_config=instantiate(cfg.sim), lm=lm, labels=labels_of(cfg))
+    print(f"{run_dir}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metrics.pass_at_k.items())
+          + f" over {metrics.n_problems} problems ({metrics.n_samples} samples)", flush=True)
+    return float(metrics.to_json()[cfg.task.optimized_metric])
+
+
+TASKS: dict[str, Callable[[DictConfig, Path], float | None]] = {"eval": eval_task}
+
+
+def run(cfg: DictConfig, run_dir: Path) -> float | None:
+    """Write the resolved config into run_dir and run the configured task (callable without Hydra's main)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
+    name = cfg.task.name
+    if name not in TASKS:
+        raise ValueError(f"task={name} is not known to run.py; known tasks: {sorted(TASKS)}")
+    return TASKS[name](cfg, run_dir)
+
+
+class SweepSummaryCallback(Callback):
+    """At the end of a -m sweep, print and write one table across the runs (see conf/hydra/default.yaml)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        from crux_program.evaluation.multirun import summarize_sweep
+
+        summarize_sweep(Path(config.hydra.sweep.dir))
+
+
+@hydra.main(config_path="conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> float | None:
+    return run(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Content-hash verdict cache: the same code on the same problem under the same settings is simulated once.
+
+Keys hash everything that can change a verdict: the problem's sources and data files, the extracted code,
+the mode, and the verdict-relevant SimConfig fields. Entries live in memory and, when `cache_dir` is set,
+as one small JSON file each (written atomically, so parallel writers and crashes never leave half a file).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from sim.config import SimConfig
+from sim.problem import Problem
+from sim.result import SimResult
+
+
+def problem_fingerprint(problem: Problem) -> str:
+    """Hash of what a verdict depends on in a problem (not its spec text)."""
+    h = hashlib.sha256()
+    for part in (problem.task_id, problem.reference, problem.top, problem.reference_top, problem.testbench or "",
+                 problem.tb_top or "", problem.source):
+        h.update(part.encode("utf-8", "replace") + b"\0")
+    for name, path in sorted(problem.extra_files.items()):
+        h.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_key(problem_fp: str, code: str, mode: str, config: SimConfig) -> str:
+    """Key of one verdict."""
+    h = hashlib.sha256()
+    h.update(problem_fp.encode() + b"\0" + mode.encode() + b"\0" + repr(config.cache_key_fields()).encode())
+    h.update(b"\0" + code.encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+class VerdictCache:
+    """In-memory verdicts, mirrored on disk under `directory` when given."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else None
+        self._memory: dict[str, SimResult] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> SimResult | None:
+        """The stored verdict, or None."""
+        found = self._memory.get(key)
+        if found is None and self.directory is not None:
+            path = self._path(key)
+            try:
+                found = SimResult.from_dict(json.loads(path.read_text()))
+            except (OSError, ValueError, KeyError):
+                found = None  # absent or unreadable entry: simulate again
+            if found is not None:
+                self._memory[key] = found
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: str, result: SimResult) -> None:
+        """Store a verdict (memory, and disk when enabled)."""
+        self._memory[key] = result
+        if self.directory is None:
+            return
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp_")
+        with os.fdopen(fd, "w") as f:
+            json.dump(result.to_dict(), f)
+        os.replace(tmp, path)
+
+    def __len__(self) -> int:
+        return len(self._memory)

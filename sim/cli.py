@@ -1,0 +1,110 @@
+"""Command line of the verification core.
+
+    python -m sim score --problems PATH --samples FILE.jsonl --out VERDICTS.jsonl [--mode M] [--jobs N]
+    python -m sim score --problems PATH --references --out VERDICTS.jsonl
+    python -m sim bench --problems PATH ...          (see sim/bench.py)
+
+PATH is a VerilogEval v2 dataset folder or an RTLLM root (detected). Each sample line is
+`{"task_id": ..., "completion": ...}`; VERDICTS.jsonl gets one line per scored sample, in input order,
+written as soon as the verdicts before it exist. The last line printed is
+`scored N samples: P passed, F failed`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from sim.config import SimConfig
+from sim.core import Verifier
+from sim.loaders import BenchmarkLayoutError, load_problems, reference_as_candidate
+from sim.problem import Problem
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description="Judge Verilog against benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    score = sub.add_parser("score", help="score samples (or the references) with the official rules")
+    score.add_argument("--problems", required=True, type=Path, help="VerilogEval v2 folder or RTLLM root")
+    which = score.add_mutually_exclusive_group(required=True)
+    which.add_argument("--samples", type=Path, help='JSONL of {"task_id", "completion"} lines')
+    which.add_argument("--references", action="store_true", help="score the benchmark's own references")
+    score.add_argument("--out", required=True, type=Path, help="VERDICTS.jsonl to write")
+    score.add_argument("--mode", default="auto", choices=["auto", "testbench", "differential"])
+    score.add_argument("--jobs", type=int, default=0, help="worker processes (0 = all cores)")
+    score.add_argument("--timeout", type=float, default=30.0, help="seconds per simulation (official: 30)")
+    score.add_argument("--cache-dir", type=Path, default=None, help="reuse verdicts across runs")
+    bench = sub.add_parser("bench", help="throughput of raw Icarus, testbench, cocotb and differential modes",
+                           add_help=False)
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def read_samples(path: Path, problems: dict[str, Problem], err: TextIO) -> Iterator[tuple[Problem, str]]:
+    """Valid (problem, completion) pairs; bad lines are reported on `err` by line number and skipped."""
+    with path.open(errors="replace") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                task_id, completion = row["task_id"], row["completion"]
+                if not isinstance(task_id, str) or not isinstance(completion, str):
+                    raise TypeError("task_id and completion must be strings")
+            except (ValueError, KeyError, TypeError) as exc:
+                print(f"{path}:{lineno}: malformed sample line ({type(exc).__name__}: {exc}); expected "
+                      f'{{"task_id": str, "completion": str}}; skipped', file=err)
+                continue
+            if task_id not in problems:
+                print(f"{path}:{lineno}: unknown task id {task_id!r} (not in the problems folder); skipped",
+                      file=err)
+                continue
+            yield problems[task_id], completion
+
+
+def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run `score`; returns the exit status (1 when some input lines were skipped)."""
+    try:
+        problems = {p.task_id: p for p in load_problems(args.problems)}
+    except (FileNotFoundError, BenchmarkLayoutError) as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    if args.references:
+        items = [(p, reference_as_candidate(p)) for p in problems.values()]
+        skipped = 0
+    else:
+        if not args.samples.is_file():
+            print(f"error: samples file {args.samples} does not exist", file=err)
+            return 2
+        lines = sum(1 for ln in args.samples.open(errors="replace") if ln.strip())
+        items = list(read_samples(args.samples, problems, err))
+        skipped = lines - len(items)
+    config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    passed = written = 0
+    pending: dict[int, dict] = {}
+    with Verifier(config) as verifier, args.out.open("w") as sink:
+        for i, result in verifier.iter_many(items, progress=err.isatty()):
+            pending[i] = result.verdict_row()
+            while written in pending:  # keep input order, flush as soon as the prefix is complete
+                row = pending.pop(written)
+                sink.write(json.dumps(row) + "\n")
+                sink.flush()
+                passed += row["passed"]
+                written += 1
+    if skipped:
+        print(f"{skipped} input line(s) skipped, see the messages above", file=err)
+    print(f"scored {written} samples: {passed} passed, {written - passed} failed", file=out)
+    return 1 if skipped else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m sim`."""
+    args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        from sim.bench import main as bench_main  # lazy: cocotb only for the benchmark
+
+        return bench_main(args.rest)
+    return score(args)

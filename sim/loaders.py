@@ -1,0 +1,120 @@
+"""Load benchmark problems from disk: VerilogEval v2 spec-to-rtl and RTLLM v2 (any depth, spaces in names).
+
+`load_problems(path)` detects the kind. Benchmarks are read where they are, never copied into the project;
+RTLLM data files are referenced by absolute path and copied into each run folder at simulation time.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sim.problem import Problem
+
+_MODULE_DEF = re.compile(r"^\s*(?:module|macromodule)\s+([A-Za-z_][A-Za-z0-9_$]*)", re.MULTILINE)
+_INSTANCE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(?:#\s*\((?:[^()]|\([^()]*\))*\)\s*)?"
+                       r"([A-Za-z_][A-Za-z0-9_$]*)\s*\(", re.MULTILINE)
+_KEYWORDS = {"module", "if", "else", "for", "while", "case", "begin", "end", "assign", "always", "initial",
+             "task", "function", "repeat", "wait", "forever", "return", "input", "output", "inout", "wire",
+             "reg", "logic", "integer", "int", "bit", "genvar", "localparam", "parameter", "posedge", "negedge"}
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_RTLLM_SKIP = {"design_description.txt", "testbench.v", "makefile", "Makefile"}
+
+
+class BenchmarkLayoutError(ValueError):
+    """The folder is not a benchmark this loader knows."""
+
+
+def module_defs(source: str) -> list[str]:
+    """Names of modules defined in `source`, in order."""
+    return _MODULE_DEF.findall(_COMMENT.sub(" ", source))
+
+
+def instantiated_modules(source: str) -> list[str]:
+    """Module types instantiated in `source` (heuristic: `Type [#(...)] name (`), in order, unique."""
+    seen: list[str] = []
+    for mtype, _inst in _INSTANCE.findall(_COMMENT.sub(" ", source)):
+        if mtype not in _KEYWORDS and not mtype.startswith("$") and mtype not in seen:
+            seen.append(mtype)
+    return seen
+
+
+def load_verilog_eval(folder: Path) -> list[Problem]:
+    """VerilogEval v2 spec-to-rtl: `ProbNNN_name_{prompt.txt,ref.sv,test.sv}` (order of problems.txt if present)."""
+    folder = Path(folder)
+    listed = folder / "problems.txt"
+    if listed.is_file():
+        names = [ln.strip() for ln in listed.read_text().splitlines() if ln.strip()]
+    else:
+        names = sorted(p.name[: -len("_prompt.txt")] for p in folder.glob("*_prompt.txt"))
+    problems = []
+    for name in names:
+        files = {kind: folder / f"{name}_{kind}" for kind in ("prompt.txt", "ref.sv", "test.sv")}
+        missing = [str(p) for p in files.values() if not p.is_file()]
+        if missing:
+            raise BenchmarkLayoutError(f"VerilogEval problem {name}: missing {', '.join(missing)}; "
+                                       f"is {folder} a complete dataset_spec-to-rtl folder?")
+        problems.append(Problem(
+            task_id=name, spec=files["prompt.txt"].read_text(), reference=files["ref.sv"].read_text(),
+            top="TopModule", ref_top="RefModule", testbench=files["test.sv"].read_text(), tb_top="tb",
+            source="verilog_eval"))
+    return problems
+
+
+def load_rtllm_design(design: Path) -> Problem:
+    """One RTLLM design folder: description, testbench.v, verified_*.v, data files."""
+    testbench = (design / "testbench.v").read_text(errors="replace")
+    refs = sorted(design.glob("verified_*.v"))
+    if not refs:
+        raise BenchmarkLayoutError(f"RTLLM design {design}: no verified_*.v reference found")
+    reference = refs[0].read_text(errors="replace")
+    defs = module_defs(reference)
+    tb_defs = set(module_defs(testbench))
+    used = [m for m in instantiated_modules(testbench) if m not in tb_defs]
+    # The testbench's instantiation is what a candidate must match; the description can disagree
+    # (freq_divbyeven's text asks for `freq_diveven`).
+    top = used[0] if used else refs[0].stem.removeprefix("verified_")
+    # The reference's top: named after its file (helpers such as dual_port_RAM may come first).
+    ref_top = next((m for m in (refs[0].stem, top) if m in defs), defs[-1] if defs else top)
+    tb_top = next((m for m in module_defs(testbench) if m not in instantiated_modules(testbench)), None)
+    desc = design / "design_description.txt"
+    extra = {p.name: p.resolve() for p in sorted(design.iterdir())
+             if p.is_file() and p.name not in _RTLLM_SKIP and p.suffix not in (".v", ".sv")}
+    return Problem(task_id=design.name, spec=desc.read_text(errors="replace") if desc.is_file() else "",
+                   reference=reference, top=top, ref_top=ref_top, testbench=testbench, tb_top=tb_top,
+                   extra_files=extra, source="rtllm")
+
+
+def load_rtllm(root: Path) -> list[Problem]:
+    """Every folder under `root` (any depth) holding a `testbench.v`, sorted by path."""
+    designs = sorted({p.parent for p in Path(root).rglob("testbench.v")})
+    return [load_rtllm_design(d) for d in designs]
+
+
+def detect_kind(path: Path) -> str:
+    """"verilog_eval" or "rtllm"; raises with the path named when neither."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"problems path {path} does not exist: pass a VerilogEval v2 "
+                                f"dataset_spec-to-rtl folder or an RTLLM root")
+    if not path.is_dir():
+        raise BenchmarkLayoutError(f"problems path {path} is a file: pass a benchmark folder")
+    if any(path.glob("*_test.sv")) and any(path.glob("*_prompt.txt")):
+        return "verilog_eval"
+    if next(path.rglob("testbench.v"), None) is not None:
+        return "rtllm"
+    raise BenchmarkLayoutError(f"{path}: neither a VerilogEval folder (*_prompt.txt, *_ref.sv, *_test.sv) "
+                               f"nor an RTLLM root (design folders with testbench.v)")
+
+
+def load_problems(path: Path | str) -> list[Problem]:
+    """Load a VerilogEval v2 dataset folder or an RTLLM root, detecting which."""
+    path = Path(path)
+    return load_verilog_eval(path) if detect_kind(path) == "verilog_eval" else load_rtllm(path)
+
+
+def reference_as_candidate(problem: Problem) -> str:
+    """The golden reference renamed to the module a candidate must define (RefModule -> TopModule,
+    verified_adder_8bit -> adder_8bit), so it can be scored like a completion."""
+    if problem.reference_top == problem.top:
+        return problem.reference
+    return re.sub(rf"\b{re.escape(problem.reference_top)}\b", problem.top, problem.reference)

@@ -1,0 +1,61 @@
+"""RTLLM v2's pass rule, reproduced on Icarus.
+
+The official flow (Synopsys VCS) counts a design passed when the simulation finishes in time and its output
+contains `Pass` or `pass` (testbenches print `===========Your Design Passed===========`). Here: the testbench
+and the candidate are compiled with `iverilog -g2012 -s <tb_top>` in a run folder holding the design's data
+files (testbenches `$readmemh` them by relative name), then run under the wall timeout, since some
+testbenches wait forever on a design that never answers.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from sim.config import SimConfig
+from sim.problem import Problem
+from sim.result import Status
+from sim.sandbox import run_sandboxed
+from sim.verilog_eval import TestbenchRun
+
+_FAILURES = re.compile(r"(\d+)\s*/\s*(\d+)\s*failures")
+_ERROR_LINE = re.compile(r"^\s*(?:Error\b|Failed at)", re.MULTILINE)
+
+
+def passed_text(output: str) -> bool:
+    """RTLLM's check on the simulation output."""
+    return "Pass" in output or "pass" in output
+
+
+def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path) -> TestbenchRun:
+    """Compile and run `code` against the RTLLM testbench in `workdir`."""
+    for name, src in problem.extra_files.items():
+        shutil.copyfile(src, workdir / name)
+    (workdir / "testbench.v").write_text(problem.testbench or "")
+    (workdir / "design.v").write_text(code)
+    limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
+                  max_file_mb=config.max_file_mb)
+    top = ["-s", problem.tb_top] if problem.tb_top else []
+    comp = run_sandboxed(["iverilog", "-g2012", *top, "-o", "sim.vvp", "testbench.v", "design.v"],
+                         workdir, config.timeout_s, **limits)
+    log, seconds = comp.output, comp.seconds
+    if comp.timed_out:
+        return TestbenchRun(Status.TIMEOUT, 0, 0, log + "\nTIMEOUT (compile)\n", seconds, False, "T")
+    if comp.returncode != 0 or comp.output_capped or not (workdir / "sim.vvp").exists():
+        status = Status.SYNTAX_ERROR if "syntax error" in log else Status.COMPILE_ERROR
+        return TestbenchRun(status, 0, 0, log, seconds, False, "C")
+    run = run_sandboxed(["vvp", "-n", "sim.vvp"], workdir, config.timeout_s, **limits)
+    log, seconds = log + run.output, seconds + run.seconds
+    counts = _FAILURES.findall(run.output)
+    mismatches, samples = (int(counts[-1][0]), int(counts[-1][1])) if counts else (0, 0)
+    if run.timed_out:
+        return TestbenchRun(Status.TIMEOUT, mismatches, samples, log + "TIMEOUT\n", seconds, True, "T")
+    if run.output_capped:
+        return TestbenchRun(Status.RUNTIME_ERROR, mismatches, samples, log, seconds, True, "R")
+    if passed_text(run.output):
+        return TestbenchRun(Status.PASS, 0, samples, log, seconds, True, ".")
+    status = Status.MISMATCH if run.returncode == 0 else Status.RUNTIME_ERROR
+    if status is Status.MISMATCH and not counts:
+        # No "N/M failures" summary: count the testbench's per-vector error lines (at least one).
+        mismatches = max(1, len(_ERROR_LINE.findall(run.output)))
+    return TestbenchRun(status, mismatches, samples, log, seconds, True, "R")

@@ -1,0 +1,152 @@
+"""Run one untrusted simulator command contained: own folder, own process group, rlimits, caps.
+
+Every simulation in the project goes through `run_sandboxed`. The child gets its own session (so the whole
+process group can be killed with one `os.killpg`, never by name), address-space / file-size / CPU-time
+rlimits set before exec, and a merged stdout+stderr pipe that is read incrementally: output beyond
+`max_output_bytes` kills the group instead of filling memory.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TRUNCATION_MARKER = "\n...[output truncated: cap of {cap} bytes reached, process group killed]\n"
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """What a contained command did.
+
+    returncode: exit status, negative for a signal, None when it had to be killed.
+    output: stdout and stderr merged, truncated to the cap with a marker.
+    """
+
+    returncode: int | None
+    output: str
+    timed_out: bool
+    output_capped: bool
+    seconds: float
+
+
+def _limits(memory_mb: int, max_file_mb: int, cpu_s: int):
+    """Build the preexec hook: rlimits apply to the simulator and everything it spawns."""
+
+    def apply() -> None:
+        mem = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        fsize = max_file_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing simulator must not drop core files
+
+    return apply
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_sandboxed(
+    cmd: list[str],
+    cwd: Path,
+    timeout_s: float,
+    memory_mb: int = 2048,
+    max_output_bytes: int = 1_000_000,
+    max_file_mb: int = 64,
+    env: dict[str, str] | None = None,
+) -> SandboxResult:
+    """Run `cmd` in `cwd` contained; kill its whole process group on timeout or output overflow."""
+    start = time.monotonic()
+    # CPU limit is a backstop for children that escape the wall clock (e.g. a detached grandchild).
+    cpu_s = max(1, int(timeout_s) + 2)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=str(cwd),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_limits(memory_mb, max_file_mb, cpu_s),
+        env=env if env is not None else dict(os.environ),
+    )
+    chunks: list[bytes] = []
+    size = 0
+    timed_out = capped = False
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = start + timeout_s
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=min(remaining, 0.5)):
+                continue
+            data = os.read(proc.stdout.fileno(), 65536)
+            if not data:  # EOF: every writer of the pipe is gone
+                break
+            take = data[: max(0, max_output_bytes - size)]
+            chunks.append(take)
+            size += len(take)
+            if len(take) < len(data):
+                capped = True
+                break
+    finally:
+        sel.close()
+        if timed_out or capped:
+            _kill_group(proc)
+        try:
+            returncode = proc.wait(timeout=max(0.1, deadline - time.monotonic()) if not (timed_out or capped) else 5)
+        except subprocess.TimeoutExpired:
+            # pipe closed but the leader is still running (it closed its stdout): treat as a timeout
+            timed_out = True
+            _kill_group(proc)
+            returncode = proc.wait()
+        # Reap stray group members that outlived the leader (they cannot hold the pipe any more).
+        _kill_group(proc)
+        proc.stdout.close()
+    output = b"".join(chunks).decode("utf-8", errors="replace")
+    if capped:
+        output += TRUNCATION_MARKER.format(cap=max_output_bytes)
+    return SandboxResult(
+        returncode=None if (timed_out or capped) else returncode,
+        output=output,
+        timed_out=timed_out,
+        output_capped=capped,
+        seconds=time.monotonic() - start,
+    )
+
+
+class SimDir:
+    """A fresh temporary folder for one simulation, removed on exit.
+
+    >>> with SimDir() as d:
+    ...     (d / "x").write_text("1")
+    1
+    """
+
+    def __init__(self, prefix: str = "sim_", base: Path | None = None) -> None:
+        self.prefix = prefix
+        self.base = base
+        self.path: Path | None = None
+
+    def __enter__(self) -> Path:
+        self.path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=self.base))
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)

@@ -1,0 +1,147 @@
+"""VerilogEval v2's official pass rule, reproduced on Icarus.
+
+The official Makefile compiles `iverilog -Wall -Winfloop -Wno-timescale -g2012 -s tb -o BIN sample.sv
+test.sv ref.sv` into a log, appends the output of `timeout 30 ./BIN` (and `TIMEOUT` when the timeout fired),
+and NVlabs' `scripts/sv-iv-analyze` classifies the log line by line. `classify_log` is that classifier;
+`run_testbench` runs the same commands inside the sandbox. The one deliberate difference: `vvp -n`, so a
+`$stop` ends the run instead of waiting for an interactive prompt.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.config import SimConfig
+from sim.problem import Problem
+from sim.result import Status
+from sim.sandbox import run_sandboxed
+
+IVERILOG_FLAGS = ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"]
+OFFICIAL_TIMEOUT_S = 30.0
+_MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
+_ANY_MISMATCH = re.compile(r"Mismatches: (\d+) in (\d+) samples")
+
+# sv-iv-analyze's one-letter classes and the Status each maps to.
+CODE_STATUS = {
+    ".": Status.PASS, "S": Status.SYNTAX_ERROR, "e": Status.COMPILE_ERROR, "0": Status.COMPILE_ERROR,
+    "n": Status.COMPILE_ERROR, "w": Status.COMPILE_ERROR, "m": Status.COMPILE_ERROR,
+    "p": Status.COMPILE_ERROR, "c": Status.COMPILE_ERROR, "C": Status.COMPILE_ERROR, "T": Status.TIMEOUT,
+    "r": Status.MISMATCH, "R": Status.MISMATCH,  # refined to RUNTIME_ERROR when no mismatch line exists
+}
+
+
+@dataclass(frozen=True)
+class OfficialClass:
+    """What sv-iv-analyze says about one log: its class letter, and the mismatch counts we read too."""
+
+    code: str
+    mismatches: int
+    samples: int
+
+
+def classify_log(log: str, verilog: str) -> OfficialClass:
+    """sv-iv-analyze's `analyze_result`, line for line (first matching rule wins, as there)."""
+    code = "?"
+    error_c = error_p = no_mismatch = False
+    for line in log.splitlines(keepends=True):
+        if "syntax error" in line:
+            code = "S"
+            break
+        if "error" in line:
+            error_c = True
+        if "error: This assignment requires an explicit cast" in line:
+            code = "e"
+            break
+        if "error: Sized numeric constant must have a size greater than zero" in line:
+            code = "0"
+            break
+        if "warning: always_comb process has no sensitivities" in line \
+                or "found no sensitivities so it will never trigger" in line:
+            code = "n"
+            break
+        if "is declared here as wire" in line:
+            code = "w"
+            break
+        if "Unknown module type" in line:
+            code = "m"
+            break
+        if "Unable to bind wire/reg" in line:
+            error_p = True
+        if "Unable to bind wire/reg/memory `clk'" in line:
+            code = "c"
+            break
+        if "TIMEOUT" in line:
+            code = "T"
+            break
+        match = _MISMATCH.match(line)
+        if match and int(match.group(1)) == 0:
+            no_mismatch = True
+    if code == "?" and error_p:
+        code = "p"
+    if code == "?" and error_c:
+        code = "C"
+    if code == "?" and no_mismatch:
+        code = "."
+    if code == "?":
+        resets = ("posedge reset", "negedge reset", "posedge r)")
+        code = "r" if any(r in line for line in verilog.splitlines() for r in resets) else "R"
+    counts = _ANY_MISMATCH.findall(log)
+    mismatches, samples = (int(counts[-1][0]), int(counts[-1][1])) if counts else (0, 0)
+    return OfficialClass(code, mismatches, samples)
+
+
+def status_of(cls: OfficialClass) -> Status:
+    """Map an official class to a Status; a runtime failure without mismatches is a runtime error."""
+    status = CODE_STATUS[cls.code]
+    if status is Status.MISMATCH and cls.mismatches == 0:
+        return Status.RUNTIME_ERROR
+    return status
+
+
+@dataclass(frozen=True)
+class TestbenchRun:
+    """Raw outcome of one testbench simulation, before it becomes a SimResult."""
+
+    status: Status
+    mismatches: int
+    samples: int
+    log: str
+    seconds: float
+    compiled: bool
+    official_code: str
+
+
+def compile_ok(log: str, returncode: int | None) -> bool:
+    """Did iverilog produce a binary without errors (warnings allowed)."""
+    return returncode == 0 and "error" not in log
+
+
+def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path) -> TestbenchRun:
+    """Compile and run `code` against the VerilogEval testbench in `workdir`, classified officially."""
+    name = problem.task_id.replace("/", "_")
+    sample, test, ref, binary = (workdir / f"{name}_sample01.sv", workdir / f"{name}_test.sv",
+                                 workdir / f"{name}_ref.sv", workdir / f"{name}_sample01")
+    sample.write_text(code)
+    test.write_text(problem.testbench or "")
+    ref.write_text(problem.reference)
+    limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
+                  max_file_mb=config.max_file_mb)
+    tb_top = problem.tb_top or "tb"
+    comp = run_sandboxed(["iverilog", *IVERILOG_FLAGS, "-s", tb_top, "-o", binary.name, sample.name, test.name,
+                          ref.name], workdir, config.timeout_s, **limits)
+    log, seconds = comp.output, comp.seconds
+    if comp.timed_out:
+        return TestbenchRun(Status.TIMEOUT, 0, 0, log + "\nTIMEOUT (compile)\n", seconds, False, "T")
+    if comp.output_capped:
+        return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, False, "R")
+    compiled = compile_ok(log, comp.returncode)
+    if binary.exists():
+        run = run_sandboxed(["vvp", "-n", binary.name], workdir, config.timeout_s, **limits)
+        log, seconds = log + run.output, seconds + run.seconds
+        if run.timed_out:
+            log += "TIMEOUT\n"  # what the official Makefile appends when `timeout 30` fires
+        elif run.output_capped:
+            return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, compiled, "R")
+    cls = classify_log(log, code)
+    return TestbenchRun(status_of(cls), cls.mismatches, cls.samples, log, seconds, compiled, cls.code)

@@ -1,0 +1,67 @@
+"""A stand-in LM for the evaluation tests that answers with each problem's reference solution.
+
+It speaks the CRUX program's own output format (DSPy's ChatAdapter fields), so a program run on it must
+score exactly what the references score: any loss is the plumbing's. It is a real `dspy.LM` with a custom
+engine (DSPy 3.4's engine API), and it records the sampling settings of every request it serves.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import dspy
+from dspy.lm15 import Message, Response, TextPart, Usage
+
+from sim.interface import module_io
+from sim.loaders import reference_as_candidate
+from sim.problem import Problem
+
+
+class ReferenceEngine:
+    """Finds the problem whose spec is in the prompt and answers the stage being asked for."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.by_spec = {p.spec.strip(): p for p in problems}
+        self.calls: list[dict] = []
+        self._lock = threading.Lock()
+
+    def complete(self, request) -> Response:
+        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system or ())
+        user = request.messages[-1].text or ""
+        found = [spec for spec in self.by_spec if spec in user]  # the longest: a spec may contain a shorter one
+        problem = self.by_spec[max(found, key=len)] if found else None
+        if problem is None:
+            raise LookupError("ReferenceEngine: no known spec in the prompt")
+        stage = "crux" if "## interface ##" in system + user else "code"
+        with self._lock:
+            self.calls.append({"task_id": problem.task_id, "stage": stage, "temperature": request.config.temperature,
+                               "top_p": request.config.top_p})
+        text = self._crux_answer(problem) if stage == "crux" else self._code_answer(problem)
+        return Response(id=None, model="reference", message=Message.assistant([TextPart(text)]),
+                        finish_reason="stop", usage=Usage(input_tokens=0, output_tokens=0, total_tokens=0))
+
+    def close(self) -> None:
+        pass
+
+    @staticmethod
+    def _code_answer(problem: Problem) -> str:
+        return f"[[ ## verilog ## ]]\n{reference_as_candidate(problem)}\n\n[[ ## completed ## ]]"
+
+    @staticmethod
+    def _crux_answer(problem: Problem) -> str:
+        try:
+            io = module_io(reference_as_candidate(problem), problem.top)
+            ports = [{"name": p.name, "direction": p.direction, "width": str(p.width)} for p in io.ports]
+        except Exception:  # a reference pyslang cannot read still gets a CRUX (the code stage does not need ports)
+            ports = []
+        interface = {"module_name": problem.top, "parameters": [], "ports": ports}
+        return (f"[[ ## interface ## ]]\n{json.dumps(interface)}\n\n"
+                f"[[ ## core_functions ## ]]\n{json.dumps(['behave exactly as the specification says'])}\n\n"
+                f"[[ ## key_considerations ## ]]\n{json.dumps(['follow the reset policy in the spec'])}\n\n"
+                "[[ ## completed ## ]]")
+
+
+def reference_lm(problems: list[Problem]) -> tuple[dspy.LM, ReferenceEngine]:
+    """A dspy.LM answering with the references, and its engine (to read the recorded calls)."""
+    engine = ReferenceEngine(problems)
+    return dspy.LM("local/reference", engine=engine, cache=False), engine

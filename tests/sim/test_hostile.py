@@ -1,0 +1,100 @@
+"""Hostile candidates are contained: nothing outside the run folder, no survivors, and a verdict each.
+
+Runs with a short wall timeout so the suite stays fast; the timeout itself is what is being tested.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from sim import SimConfig, Status, Verifier
+from sim.loaders import load_problems
+
+HEADER = "module TopModule(input clk, input [7:0] d, output reg [7:0] q);\n"
+
+HOSTILE = {
+    "fopen_absolute": (HEADER + 'integer f; initial begin f = $fopen("{outside}/pwned.txt", "w"); '
+                       '$fwrite(f, "owned"); $fclose(f); end\nalways @(posedge clk) q <= d;\nendmodule\n',
+                       {Status.RUNTIME_ERROR}),
+    "fopen_dotdot": (HEADER + 'integer f; initial f = $fopen("../../pwned.txt", "w");\n'
+                     "always @(posedge clk) q <= d;\nendmodule\n", {Status.RUNTIME_ERROR}),
+    "fopen_computed": (HEADER + 'reg [8*20:1] p = "/tmp/pwned_c.txt"; integer f; initial f = $fopen(p, "w");\n'
+                       "endmodule\n", {Status.RUNTIME_ERROR}),
+    "readmemh_passwd": (HEADER + 'reg [7:0] m [0:15]; initial $readmemh("/etc/passwd", m);\n'
+                        "always @(posedge clk) q <= m[0];\nendmodule\n", {Status.RUNTIME_ERROR}),
+    "include_passwd": (HEADER + '`include "/etc/passwd"\nendmodule\n', {Status.RUNTIME_ERROR}),
+    "hidden_in_string": (HEADER + 'initial $display("/*"); reg [7:0] m [0:1]; initial $readmemh("/etc/shadow", m);'
+                         ' initial $display("*/");\nendmodule\n', {Status.RUNTIME_ERROR}),
+    "zero_delay_loop": (HEADER + "reg a; initial begin a = 0; forever a = ~a; end\nendmodule\n", {Status.TIMEOUT}),
+    "combinational_loop": (HEADER + "wire a; assign a = ~a; always @(*) q = {8{a}};\nendmodule\n",
+                           {Status.TIMEOUT, Status.MISMATCH, Status.RUNTIME_ERROR}),
+    "endless_display": (HEADER + 'initial forever $display("spam spam spam spam spam spam");\nendmodule\n',
+                        {Status.RUNTIME_ERROR, Status.TIMEOUT}),
+    "giant_memory": (HEADER + "reg [1023:0] mem [0:67108863];\ninteger i; initial for (i = 0; i < 67108864; "
+                     "i = i + 1) mem[i] = i;\nalways @(posedge clk) q <= mem[d][7:0];\nendmodule\n",
+                     {Status.RUNTIME_ERROR, Status.TIMEOUT, Status.COMPILE_ERROR}),
+    "deep_generate_recursion": (
+        "module Rec #(parameter N = 100000) (input a, output y);\n generate if (N > 0) begin : g\n"
+        "  Rec #(.N(N - 1)) r (.a(a), .y(y)); end else begin : b\n  assign y = a; end endgenerate\nendmodule\n"
+        + HEADER + "wire y; Rec r (.a(clk), .y(y)); always @(posedge clk) q <= d;\nendmodule\n",
+        {Status.RUNTIME_ERROR, Status.TIMEOUT, Status.COMPILE_ERROR}),
+    "system_call": (HEADER + 'initial $system("touch /tmp/pwned_sys");\nendmodule\n', {Status.RUNTIME_ERROR}),
+}
+
+
+@pytest.fixture(scope="module")
+def problem(verilog_eval_dir):
+    return next(p for p in load_problems(verilog_eval_dir) if p.task_id == "Prob034_dff8")
+
+
+def test_hostile_candidates_are_contained(problem, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    before = set(Path("/tmp").iterdir())
+    candidates = {name: src.replace("{outside}", str(outside)) for name, (src, _) in HOSTILE.items()}
+    config = SimConfig(jobs=2, timeout_s=3, memory_mb=1024, max_output_bytes=200_000)
+    start = time.monotonic()
+    with Verifier(config) as verifier:
+        results = verifier.check_many([(problem, src) for src in candidates.values()])
+    elapsed = time.monotonic() - start
+    verdicts = {name: r for name, r in zip(candidates, results)}
+    for name, (_, allowed) in HOSTILE.items():
+        assert verdicts[name].status in allowed, (name, verdicts[name].status, verdicts[name].feedback)
+        assert verdicts[name].feedback, name
+    # nothing written outside the simulation folders
+    assert not any(outside.iterdir())
+    assert not Path("/tmp/pwned_c.txt").exists() and not Path("/tmp/pwned_sys").exists()
+    leaked = [p for p in set(Path("/tmp").iterdir()) - before if "pwned" in p.name]
+    assert not leaked
+    assert "root:" not in "".join(r.log_tail for r in results)  # system files never read into a log
+    # every simulation ended within its limits (12 candidates, 2 workers, 3 s timeouts, compile + run)
+    assert elapsed < 60
+    assert all(r.seconds < 2 * config.timeout_s + 2 for r in results)
+
+
+def test_refused_candidate_does_not_stop_the_run(problem):
+    good = open_ref = problem.reference.replace("RefModule", "TopModule")
+    bad = HOSTILE["readmemh_passwd"][0]
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        results = verifier.check_many([(problem, bad), (problem, good), (problem, bad)])
+    assert [r.status for r in results] == [Status.RUNTIME_ERROR, Status.PASS, Status.RUNTIME_ERROR]
+    assert "refused" in results[0].feedback and open_ref
+
+
+def test_no_simulator_survives(problem):
+    """After a timeout, no vvp/iverilog started from this process is left running."""
+    with Verifier(SimConfig(jobs=1, timeout_s=1)) as verifier:
+        r = verifier.check(problem, HOSTILE["zero_delay_loop"][0])
+    assert r.status is Status.TIMEOUT
+    mine = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        if fields[1] in ("(vvp)", "(iverilog)", "(ivl)") and int(fields[3]) == os.getpid():
+            mine.append(fields[0])
+    assert not mine

@@ -1,0 +1,43 @@
+"""The RTLLM v2 sample behaves as BENCHMARKS.md says under Icarus 11."""
+from __future__ import annotations
+
+from sim import SimConfig, Status, Verifier
+from sim.loaders import load_problems, reference_as_candidate
+
+
+def test_rtllm_references(rtllm_dir):
+    problems = load_problems(rtllm_dir)
+    assert len(problems) == 10
+    with Verifier(SimConfig(jobs=2, timeout_s=30)) as verifier:
+        results = {r.task_id: r for r in verifier.check_many([(p, reference_as_candidate(p)) for p in problems])}
+    assert {t for t, r in results.items() if not r.passed} == {"asyn_fifo", "radix2_div"}
+    assert results["asyn_fifo"].status is Status.COMPILE_ERROR
+    assert "break statements not supported" in results["asyn_fifo"].feedback
+    assert results["radix2_div"].status is Status.MISMATCH and results["radix2_div"].mismatches == 3
+    # data files are present in the run folder: these testbenches $readmemh them
+    assert results["alu"].passed and results["calendar"].passed
+    assert results["freq_divbyeven"].passed
+
+
+def test_freq_divbyeven_top_comes_from_the_testbench(rtllm_dir):
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "freq_divbyeven")
+    assert "freq_diveven" in p.spec  # the description names another module
+    assert p.top == "freq_divbyeven"
+
+
+def test_candidate_with_the_described_name_fails_to_bind(rtllm_dir):
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "adder_8bit")
+    wrong = reference_as_candidate(p).replace("module adder_8bit", "module adder8")
+    with Verifier(SimConfig(jobs=1)) as verifier:
+        r = verifier.check(p, wrong)
+    assert r.status is Status.COMPILE_ERROR and r.rewards.format == 0.0
+
+
+def test_hanging_design_times_out(rtllm_dir):
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "radix2_div")
+    silent = ("module radix2_div(input wire clk, input wire rst, input wire [7:0] dividend, input wire [7:0] divisor,"
+              " input wire sign, input wire opn_valid, output reg res_valid, input wire res_ready,"
+              " output wire [15:0] result); initial res_valid = 0; assign result = 0; endmodule")
+    with Verifier(SimConfig(jobs=1, timeout_s=2)) as verifier:
+        r = verifier.check(p, silent)
+    assert r.status in (Status.TIMEOUT, Status.MISMATCH), r.log_tail[-300:]
