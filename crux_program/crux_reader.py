@@ -61,6 +61,14 @@ def _items(lines: list[str]) -> list[str]:
     return [one_line(item.replace("**", "")) for item in items if item.strip()]
 
 
+def _build(model, **fields):
+    """A Port/Parameter, or None when a loose item does not validate (it is skipped, not fatal)."""
+    try:
+        return model(**fields)
+    except ValueError:
+        return None
+
+
 def _split_description(text: str) -> tuple[str, str]:
     """Split "head: description" / "head - description" (a colon inside [7:0] is no separator)."""
     match = re.search(r":\s|\s[-–—]\s", _RANGE.sub(lambda m: "x" * len(m.group()), text))
@@ -89,7 +97,7 @@ def _port(text: str, direction: str | None) -> Port | None:
     names = [w for w in IDENTIFIER.findall(_BITS.sub(" ", _RANGE.sub(" ", head))) if w.lower() not in _NOT_NAMES]
     if not names or direction is None:
         return None
-    return Port(name=names[0], direction=direction, width=width, description=description)
+    return _build(Port, name=names[0], direction=direction, width=width, description=description)
 
 
 def _parameter(text: str) -> Parameter | None:
@@ -98,18 +106,23 @@ def _parameter(text: str) -> Parameter | None:
                      head, re.I)
     if not match:
         return None
-    return Parameter(name=match.group(1), default=match.group(2) or match.group(3) or "", description=description)
+    return _build(Parameter, name=match.group(1), default=match.group(2) or match.group(3) or "",
+                  description=description)
 
 
 def _table_rows(lines: list[str]) -> list[dict[str, str]]:
-    """Rows of a markdown table as {column title: cell}; the header row names the columns."""
+    """Rows of markdown tables as {column title: cell}; a header is the row above a `|---|` row."""
     rows = [[c.strip().replace("`", "").replace("**", "") for c in l.strip().strip("|").split("|")]
             for l in lines if l.strip().startswith("|")]
-    rows = [r for r in rows if not all(re.fullmatch(r":?-+:?", c) for c in r if c)]
-    if len(rows) < 2:
-        return []
-    header = [h.lower() for h in rows[0]]
-    return [dict(zip(header, r)) for r in rows[1:]]
+    out, header = [], None
+    for i, row in enumerate(rows):
+        if all(re.fullmatch(r":?-+:?", c) for c in row if c):
+            continue
+        if i + 1 < len(rows) and all(re.fullmatch(r":?-+:?", c) for c in rows[i + 1] if c):
+            header = [h.lower() for h in row]
+        elif header is not None:
+            out.append(dict(zip(header, row)))
+    return out
 
 
 def _cell(row: dict[str, str], *words: str) -> str:
@@ -119,15 +132,15 @@ def _cell(row: dict[str, str], *words: str) -> str:
 def _interface(lines: list[str]) -> ModuleInterface:
     name, params, ports, mode, direction = None, [], [], "ports", None
     for row in _table_rows(lines):
-        port_name = _cell(row, "name", "port", "signal")
-        if any("dir" in k for k in row):
-            rng = _RANGE.search(port_name)
-            ports.append(Port(name=_RANGE.sub("", port_name), direction=_cell(row, "dir"),
-                              width=rng.group() if rng else _width(_cell(row, "width", "size", "bit")) or "1",
-                              description=_cell(row, "desc", "function", "meaning", "purpose")))
-        elif port_name:
-            params.append(Parameter(name=port_name, default=_cell(row, "default", "value"),
-                                    description=_cell(row, "desc", "meaning", "purpose")))
+        if any(w in k for k in row for w in ("dir", "i/o", "type")):
+            cell = _cell(row, "name", "port", "signal")
+            rng = _RANGE.search(cell)
+            ports.append(_build(Port, name=_RANGE.sub("", cell), direction=_cell(row, "dir", "i/o", "type"),
+                                width=rng.group() if rng else _width(_cell(row, "width", "size", "bit")),
+                                description=_cell(row, "desc", "function", "meaning", "purpose")))
+        elif name_cell := _cell(row, "name", "param"):
+            params.append(_build(Parameter, name=name_cell, default=_cell(row, "default", "value"),
+                                 description=_cell(row, "desc", "meaning", "purpose")))
     for line in lines:
         plain = re.sub(r"^\s*(?:#+|[-*+•]|\d+[.)])?\s*", "", line.replace("*", "").replace("`", ""))
         label = plain.rstrip(":").strip().lower()
@@ -152,7 +165,7 @@ def _interface(lines: list[str]) -> ModuleInterface:
             ports.append(port)  # a bare Verilog-style declaration line
     if name is None:
         raise CruxParseError("the Module Interface names no module: add a line 'Module: <name>'")
-    return ModuleInterface(module_name=name, parameters=params, ports=ports)
+    return ModuleInterface(module_name=name, parameters=[p for p in params if p], ports=[p for p in ports if p])
 
 
 def read_loose_crux(text: str) -> Crux:

@@ -68,9 +68,6 @@ class CruxPipeline(_PerPredictorLMs):
         """(CRUX or None, the plan text for the code stage, the parse error or "")."""
         try:
             out = self.spec_to_crux(spec=spec)
-            crux = Crux(interface=out.interface, core_functions=out.core_functions,
-                        key_considerations=out.key_considerations)
-            return crux, crux.to_markdown(), ""
         except AdapterParseError as err:
             raw = raw_answer(err)
             try:  # a model that wrote CRUX markdown instead of the fields still gave a usable plan
@@ -78,8 +75,12 @@ class CruxPipeline(_PerPredictorLMs):
                 return crux, crux.to_markdown(), ""
             except CruxParseError:
                 return None, raw or NO_CRUX, f"CRUX did not parse: {str(err).splitlines()[0]}"
+        try:
+            crux = Crux(interface=out.interface, core_functions=out.core_functions,
+                        key_considerations=out.key_considerations)
         except ValueError as err:  # the fields parsed but do not make a valid CRUX
             return None, NO_CRUX, f"CRUX is invalid: {err}"
+        return crux, crux.to_markdown(), ""
 
     def write_code(self, spec: str, crux_markdown: str) -> str:
         """The code stage; an answer without DSPy's field markers is passed on raw."""

@@ -7,8 +7,9 @@ the user turn, and, as the target, the assistant turn the adapter expects to par
 `format_finetune_data` (ChatAdapter, JSONAdapter) or `format` + `format_assistant_message_content`, so a change
 of adapter or signature changes training and inference together: no prompt drift.
 
-For CruxPipeline the rows are spec -> CRUX (`spec_to_crux`) and spec + CRUX -> Verilog (`crux_to_verilog`), fed
-with the gold CRUX, as teacher forcing; for DirectVerilog spec -> Verilog.
+For CruxPipeline the rows are spec -> CRUX (`spec_to_crux`: interface, core_functions, key_considerations) and
+spec + CRUX markdown -> Verilog (`crux_to_verilog`), fed with the gold CRUX as teacher forcing; for DirectVerilog
+spec -> Verilog. `field_value` maps a gold example onto each signature's fields.
 """
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def program_adapter(adapter: dspy.Adapter | None = None) -> dspy.Adapter:
     """The adapter the program runs with: an explicit one, else dspy.settings.adapter, else ChatAdapter."""
     if adapter is not None:
         return adapter
-    return dspy.settings.adapter or dspy.ChatAdapter()
+    # CruxPipeline / DirectVerilog run under ChatAdapter(use_json_adapter_fallback=False) when none is configured;
+    # the fallback flag changes parsing only, never the rendered messages.
+    return dspy.settings.adapter or dspy.ChatAdapter(use_json_adapter_fallback=False)
 
 
 def render_call(predictor: dspy.Predict, inputs: dict, outputs: dict,
@@ -60,16 +63,37 @@ def render_call(predictor: dspy.Predict, inputs: dict, outputs: dict,
     return prompt, [{"role": "assistant", "content": answer}]
 
 
-def _field_values(example: dspy.Example, names: Iterable[str], predictor_name: str) -> dict:
-    values = {}
-    for name in names:
-        value = example.get(name, None)
-        if value is None:
-            raise KeyError(f"Cannot render predictor '{predictor_name}' for example "
-                           f"{example.get('task_id', '?')}: it has no '{name}'. SFT needs examples with every "
-                           "field of the predictor's signature (Triplet.to_example() gives spec, crux, verilog).")
-        values[name] = value
-    return values
+def _crux_of(example: dspy.Example):
+    from crux_program.crux import Crux  # the CRUX type; examples hold a Crux or its JSON dict
+
+    crux = example.get("crux", None)
+    if isinstance(crux, dict):
+        crux = Crux.model_validate(crux)
+    return crux if isinstance(crux, Crux) else None
+
+
+def field_value(example: dspy.Example, name: str, annotation: object, predictor_name: str = "?"):
+    """The value a predictor's field takes for a gold example, as the program would pass it at inference.
+
+    Examples carry `spec`, `crux` (a Crux) and `verilog`. The program's signatures split the CRUX into typed
+    output fields (`interface`, `core_functions`, `key_considerations`) and feed it to the code stage as
+    markdown (`crux: str` = `Crux.to_markdown()`, exactly what CruxPipeline passes on), so both are derived here.
+    """
+    crux = _crux_of(example)
+    if name == "crux" and crux is not None:
+        return crux.to_markdown() if annotation is str else crux
+    value = example.get(name, None)
+    if value is None and crux is not None and name in type(crux).model_fields:
+        value = getattr(crux, name)
+    if value is None:
+        raise KeyError(f"Cannot render predictor '{predictor_name}' for example "
+                       f"{example.get('task_id', '?')}: it has no '{name}'. SFT needs examples with every "
+                       "field of the predictor's signature (Triplet.to_example() gives spec, crux, verilog).")
+    return value
+
+
+def _field_values(example: dspy.Example, fields: dict, predictor_name: str) -> dict:
+    return {name: field_value(example, name, info.annotation, predictor_name) for name, info in fields.items()}
 
 
 def selected_predictors(program: dspy.Module, names: Sequence[str] = ("all",)) -> list[tuple[str, dspy.Predict]]:

@@ -54,7 +54,8 @@ class Verifier:
         self.config = config
         self.cache = VerdictCache(config.cache_dir)
         self._pool: ResilientPool | None = None
-        self._fingerprints: dict[int, str] = {}
+        # id -> (problem, fingerprint): the problem is kept so that its id cannot be reused by another object
+        self._fingerprints: dict[int, tuple[Problem, str]] = {}
 
     # -- public API ---------------------------------------------------------------------------------
     def mode_for(self, problem: Problem) -> str:
@@ -72,7 +73,7 @@ class Verifier:
 
     def check_group(self, problem: Problem, completions: list[str]) -> list[SimResult]:
         """Judge several completions of one problem; in differential mode, in ONE simulation."""
-        return self._judge([(problem, c) for c in completions], parallel=False)
+        return self._judge([(problem, c) for c in completions], parallel=True)
 
     def check_many(self, items: Sequence[tuple[Problem, str]], progress: bool = False) -> list[SimResult]:
         """Judge many (problem, completion) pairs over all cores; results in input order."""
@@ -106,10 +107,10 @@ class Verifier:
         return out  # type: ignore[return-value]
 
     def _fingerprint(self, problem: Problem) -> str:
-        fp = self._fingerprints.get(id(problem))
-        if fp is None:
-            fp = self._fingerprints[id(problem)] = problem_fingerprint(problem)
-        return fp
+        entry = self._fingerprints.get(id(problem))
+        if entry is None or entry[0] is not problem:
+            entry = self._fingerprints[id(problem)] = (problem, problem_fingerprint(problem))
+        return entry[1]
 
     def _iter(self, items: Sequence[tuple[Problem, str]], parallel: bool, progress: bool
               ) -> Iterator[tuple[int, SimResult]]:

@@ -63,7 +63,7 @@ def feedback_text(result: SimResult, pred_name: str | None = None) -> str:
         return "The Verilog passed simulation against the reference."
     words = result.feedback or result.log_tail.strip()[-600:] or "no further detail from the simulator"
     lines = [f"The Verilog failed: {result.status.value}.", words]
-    if result.samples:
+    if result.samples and "mismatch" not in words:
         lines.append(f"{result.mismatches} of {result.samples} checked samples mismatched.")
     if pred_name and "crux" in pred_name and "verilog" not in pred_name:
         lines.append("This predictor wrote the CRUX plan that the code was written from: check that the plan's "

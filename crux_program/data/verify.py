@@ -2,12 +2,17 @@
 
 Differential mode compiles the reference next to a renamed copy of itself and drives both with the same
 random stimulus (sim/ differential), so a kept reference is known to parse, elaborate, simulate without
-hanging and be deterministic: exactly what every later differential judgement relies on. Identical texts are
-checked once; all checks of a batch go through one `Verifier.check_many` call (parallel over cores).
+hanging and be deterministic: exactly what every later differential judgement relies on.
+
+Cost control: references that differ only by a consistent renaming of identifiers (the curriculum varies
+module and port names freely) have the same `canonical_form`; one simulation per form is enough, because a
+bijective renaming cannot change behaviour. Every reference still passes the pyslang gate on its own text
+(a name that happens to be a keyword fails there). All simulations go through one `Verifier.check_many`.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -17,6 +22,28 @@ from typing import Sequence
 from crux_program.data.triplet import top_module
 
 CHECK_MODES = ("differential", "compile", "none")
+_TOKEN = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_$]*|\d+'[sS]?[bBoOdDhH][0-9a-fA-F_xXzZ]+|\d+|//[^\n]*|/\*.*?\*/|\S",
+                    re.DOTALL)
+# Verilog-2005 and SystemVerilog words that may appear in references; they are never renamed.
+_KEYWORDS = frozenset("""
+always always_comb always_ff always_latch and assign automatic begin bit buf byte case casex casez default
+defparam disable else end endcase endfunction endgenerate endmodule endtask enum for forever function generate
+genvar if initial inout input int integer localparam logic module nand negedge nor not or output parameter
+posedge reg repeat signed supply0 supply1 task tri typedef unsigned wait while wire xnor xor
+""".split())
+
+
+def canonical_form(verilog: str) -> str:
+    """The token stream with identifiers numbered by first use: equal forms = same design up to renaming."""
+    names: dict[str, str] = {}
+    out = []
+    for tok in _TOKEN.findall(verilog):
+        if tok.startswith(("//", "/*")):
+            continue
+        if (tok[0].isalpha() or tok[0] == "_") and tok not in _KEYWORDS:
+            tok = names.setdefault(tok, f"id{len(names)}")
+        out.append(tok)
+    return " ".join(out)
 
 
 @dataclass(frozen=True)
@@ -60,28 +87,35 @@ def _iverilog_compile(verilog: str) -> SelfCheck:
     return SelfCheck(False, "compile_error", (proc.stderr or proc.stdout).strip()[:300])
 
 
+def _gate(text: str) -> SelfCheck | None:
+    """None when the text parses and elaborates on its own (pyslang, ~1 ms); else the failing verdict."""
+    from sim.interface import VerilogParseError, module_io
+
+    try:
+        module_io(text, top_module(text))
+    except (VerilogParseError, ValueError) as exc:
+        return SelfCheck(False, "syntax_error", str(exc)[:300])
+    return None
+
+
 def _differential(texts: list[str], cfg: SelfCheckConfig, progress: bool) -> list[SelfCheck]:
     from sim.config import SimConfig
     from sim.core import Verifier
     from sim.problem import Problem
 
-    items, slots = [], []
-    out: list[SelfCheck | None] = [None] * len(texts)
-    for i, text in enumerate(texts):
-        try:
-            top = top_module(text)
-        except ValueError as exc:
-            out[i] = SelfCheck(False, "no_code", str(exc))
-            continue
-        problem = Problem(task_id=f"selfcheck/{i}", spec="", reference=text, top=top, source="selfcheck")
-        items.append((problem, text))
-        slots.append(i)
+    out: list[SelfCheck | None] = [_gate(t) for t in texts]
+    forms = [canonical_form(t) for t in texts]
+    representative: dict[str, int] = {}
+    for i, form in enumerate(forms):
+        if out[i] is None:
+            representative.setdefault(form, i)
+    items = [(Problem(task_id=f"selfcheck/{i}", spec="", reference=texts[i], top=top_module(texts[i]),
+                      source="selfcheck"), texts[i]) for i in representative.values()]
     sim_cfg = SimConfig(mode="differential", jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s)
     with Verifier(sim_cfg) as verifier:
         results = verifier.check_many(items, progress=progress)
-    for i, res in zip(slots, results):
-        out[i] = SelfCheck(res.passed, res.status.value, res.feedback)
-    return [o for o in out if o is not None]
+    by_form = {form: SelfCheck(r.passed, r.status.value, r.feedback) for form, r in zip(representative, results)}
+    return [o if o is not None else by_form[f] for o, f in zip(out, forms)]
 
 
 def self_check(references: Sequence[str], cfg: SelfCheckConfig = SelfCheckConfig(),
@@ -100,9 +134,10 @@ def self_check(references: Sequence[str], cfg: SelfCheckConfig = SelfCheckConfig
 
 @dataclass(frozen=True)
 class CheckTiming:
-    """How long a self-check batch took (for the dataset summary)."""
+    """How long a self-check batch took: distinct texts, distinct forms (= simulations), seconds."""
 
     references: int
+    simulated: int
     seconds: float
 
 
@@ -111,4 +146,5 @@ def timed_self_check(references: Sequence[str], cfg: SelfCheckConfig,
     """`self_check` plus its wall time and the number of distinct texts checked."""
     start = time.perf_counter()
     verdicts = self_check(references, cfg, progress)
-    return verdicts, CheckTiming(len(set(references)), time.perf_counter() - start)
+    simulated = len({canonical_form(t) for t in references}) if cfg.mode == "differential" else 0
+    return verdicts, CheckTiming(len(set(references)), simulated, time.perf_counter() - start)

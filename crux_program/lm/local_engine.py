@@ -7,21 +7,18 @@ to a `RequestBatcher`: requests from DSPy's threads that arrive within a short w
 in ONE `generate` call, each row sampling with its own settings (crux_program.lm.sampling).
 
 Seeds: a request at temperature > 0 is identified by its prompt and settings; its k-th draw in this engine
-uses `derive_seed(seed, key, k)`. So n identical requests (DSPy's n candidates, or n separate calls with the
+uses `derive_seed(seed, key, k)` (crux_program.lm.sampling.DrawSeeds). So n identical requests (DSPy's n candidates, or n separate calls with the
 cache off) give n different samples, and the same sequence of calls gives the same samples in every run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from crux_program.lm.batching import BatchStats, RequestBatcher
-from crux_program.lm.sampling import RowBudget, RowSampler, SampleSettings, derive_seed
+from crux_program.lm.sampling import DrawSeeds, RowBudget, RowSampler, SampleSettings
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,7 @@ class LocalEngine:
         self.eos_ids = [eos] if isinstance(eos, int) else list(eos)
         if self.pad_id is None:  # many instruct models ship without a pad token; EOS pads just as well
             self.pad_id = self.eos_ids[0]
-        self._draws: Counter[str] = Counter()
-        self._draw_lock = threading.Lock()
+        self.draw_seeds = DrawSeeds()
         self.batcher: RequestBatcher[GenerationJob, Generation] = RequestBatcher(
             self.generate_batch, max_batch_size=max_batch_size, window_s=window_s,
             name=f"lm-batcher-{self.model_path.name}")
@@ -114,17 +110,11 @@ class LocalEngine:
 
         validate_request(request)
         prompt = self.render_prompt(request)
-        config = request.config
-        settings = SampleSettings(
-            temperature=0.0 if config.temperature is None else float(config.temperature),
-            top_p=1.0 if config.top_p is None else float(config.top_p),
-            max_tokens=config.max_tokens or 512,
-            seed=self.seed if config.seed is None else int(config.seed),
-        )
-        settings = self._with_draw_seed(prompt, settings)
+        settings = request_settings(request, self.seed)
+        settings = self.draw_seeds.assign(prompt, settings)
         ids = tuple(self.tokenizer.encode(prompt, add_special_tokens=False))
         result = self.batcher.run(GenerationJob(ids, settings))
-        text, finish = _apply_stop(result.text, config.stop, result.finish_reason)
+        text, finish = apply_stop(result.text, request.config.stop, result.finish_reason)
         return Response(id=None, model=request.model, message=Message.assistant(text), finish_reason=finish,
                         usage=Usage(input_tokens=result.prompt_tokens, output_tokens=result.completion_tokens))
 
@@ -155,24 +145,8 @@ class LocalEngine:
     # ---- prompts and generation -----------------------------------------------------------------------
     def render_prompt(self, request) -> str:
         """The request's system text and messages through the tokenizer's chat template, ready to answer."""
-        messages = []
-        if request.system is not None:
-            system = request.system if isinstance(request.system, str) else "".join(
-                getattr(part, "text", "") for part in request.system)
-            messages.append({"role": "system", "content": system})
-        for message in request.messages:
-            messages.append({"role": message.role, "content": message.text or ""})
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-
-    def _with_draw_seed(self, prompt: str, settings: SampleSettings) -> SampleSettings:
-        if settings.temperature == 0:
-            return settings
-        key = hashlib.sha256(f"{prompt}\x00{settings.temperature}\x00{settings.top_p}".encode()).hexdigest()
-        with self._draw_lock:
-            draw = self._draws[key]
-            self._draws[key] += 1
-        return SampleSettings(settings.temperature, settings.top_p, settings.max_tokens,
-                              derive_seed(settings.seed, key, draw))
+        return self.tokenizer.apply_chat_template(chat_messages(request), add_generation_prompt=True,
+                                                  tokenize=False)
 
     def generate_batch(self, jobs: Sequence[GenerationJob]) -> list[Generation]:
         """Run `jobs` as one left-padded `generate`; each row samples and stops by its own settings."""
@@ -212,7 +186,30 @@ class LocalEngine:
         return Generation(text, len(job.prompt_ids), len(kept) + (finish == "stop"), finish)
 
 
-def _apply_stop(text: str, stop: Sequence[str], finish: str) -> tuple[str, str]:
+def chat_messages(request) -> list[dict[str, str]]:
+    """A `dspy.lm15.Request`'s system text and messages as the role/content dicts chat templates take."""
+    messages = []
+    if request.system is not None:
+        system = request.system if isinstance(request.system, str) else "".join(
+            getattr(part, "text", "") for part in request.system)
+        messages.append({"role": "system", "content": system})
+    for message in request.messages:
+        messages.append({"role": message.role, "content": message.text or ""})
+    return messages
+
+
+def request_settings(request, default_seed: int, default_max_tokens: int = 512) -> SampleSettings:
+    """Sampling settings of a `dspy.lm15.Request` (unset fields: greedy, top_p 1, the engine's seed)."""
+    config = request.config
+    return SampleSettings(
+        temperature=0.0 if config.temperature is None else float(config.temperature),
+        top_p=1.0 if config.top_p is None else float(config.top_p),
+        max_tokens=config.max_tokens or default_max_tokens,
+        seed=default_seed if config.seed is None else int(config.seed),
+    )
+
+
+def apply_stop(text: str, stop: Sequence[str], finish: str) -> tuple[str, str]:
     """Cut `text` at the first stop string (stop strings are applied after generation, as servers do)."""
     cuts = [text.find(s) for s in stop or () if s and s in text]
     if not cuts:

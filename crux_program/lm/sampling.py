@@ -11,8 +11,10 @@ finite, so greedy decoding picks exactly it. Rows at temperature 0 are left alon
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
@@ -37,6 +39,30 @@ def derive_seed(base_seed: int, key: str, draw: int) -> int:
     """Seed of the `draw`-th sample of the request identified by `key`: stable across runs and processes."""
     digest = hashlib.sha256(f"{base_seed}:{key}:{draw}".encode()).digest()
     return int.from_bytes(digest[:8], "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class DrawSeeds:
+    """Gives the k-th identical sampling request (same prompt and settings) the k-th derived seed.
+
+    DSPy asks an engine n times with the same request for n candidates, and with the response cache off a
+    repeated call is the same request again: each must be a new sample, yet a rerun of the same calls must give
+    the same samples. Greedy requests (temperature 0) keep their settings. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._draws: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def assign(self, prompt: str, settings: SampleSettings) -> SampleSettings:
+        """`settings` with the seed of this prompt's next draw (base: `settings.seed`)."""
+        if settings.temperature == 0:
+            return settings
+        key = hashlib.sha256(f"{prompt}\x00{settings.temperature}\x00{settings.top_p}\x00{settings.seed}".encode()
+                             ).hexdigest()
+        with self._lock:
+            draw = self._draws[key]
+            self._draws[key] += 1
+        return replace(settings, seed=derive_seed(settings.seed, key, draw))
 
 
 def top_p_filter(logits: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:

@@ -96,7 +96,8 @@ class GRPOCompiler(Compiler):
         super().__init__(run_dir)
         self.settings, self.sim, self.adapter, self.verifier = settings, sim or SimConfig(), adapter, verifier
         self.report: GRPOReport | None = None
-        self.trainer = None  # the GRPOTrainer of the last compile(), for benchmarks and inspection
+        # The last compile()'s trainer, step timer and scorer, for benchmarks (bench.py, gpu_smoke.py).
+        self.trainer, self.timer, self.scorer = None, None, None
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
@@ -115,6 +116,7 @@ class GRPOCompiler(Compiler):
         scorer = DualSpaceScorer(self._verifier(), problems_by_task(trainset), ProgramPredictors.of(program),
                                  adapter, s.group_timeout_s, sim_pool_size(s.sim_concurrency))
         trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora)
+        self.timer, self.scorer = timer, scorer
         trainer.train()
         checkpoint = self._save(trainer, tokenizer, lora)
         self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora)

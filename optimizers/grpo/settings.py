@@ -15,8 +15,9 @@ class GRPOSettings:
     """Dual-space GRPO on TRL's GRPOTrainer.
 
     spaces: ["crux", "code"] (dual space) or ["code"] (single-space ablation).
-    num_generations: rollouts per prompt (a GRPO group); per_device_train_batch_size counts completions and
-        must be a multiple of it (10 = two prompts per step: one CRUX-space, one code-space).
+    num_generations: rollouts per prompt (a GRPO group).
+    prompts_per_step: prompts per device per step (2 = one CRUX-space and one code-space prompt);
+        per_device_train_batch_size (TRL counts completions) is prompts_per_step x num_generations unless set.
     beta: KL coefficient (0 = no reference model, as in the paper); loss_type: TRL's loss ("dapo").
     schedule: reward weights of (format, compile, functional) over training; kind "fixed" = constant `end`.
     crux_functional: realise each CRUX with the current policy (greedy) and simulate it; off = the CRUX-space
@@ -32,7 +33,8 @@ class GRPOSettings:
 
     spaces: list[Literal["crux", "code"]] = field(default_factory=lambda: ["crux", "code"])
     num_generations: int = 5
-    per_device_train_batch_size: int = 10
+    prompts_per_step: int = 2
+    per_device_train_batch_size: int | None = None
     gradient_accumulation_steps: int = 1
     max_steps: int = 20
     num_train_epochs: float = 1.0
@@ -66,6 +68,8 @@ class GRPOSettings:
         self.spaces = list(self.spaces)
         if not self.spaces or set(self.spaces) - {"crux", "code"}:
             raise ValueError(f"GRPOSettings.spaces={self.spaces}: use [crux, code] (dual) or [code] (single).")
+        if self.per_device_train_batch_size is None:
+            self.per_device_train_batch_size = self.prompts_per_step * self.num_generations
         if self.num_generations < 2:
             raise ValueError("num_generations must be >= 2: GRPO's advantage compares rollouts of one prompt.")
         if self.per_device_train_batch_size % self.num_generations:

@@ -47,7 +47,7 @@ def _candidate_result(dut, plan: DiffPlan, k: int, samples: int) -> dict:
         output, exp, got = _first_difference(
             plan, str(getattr(dut, f"exp_{k}").value), str(getattr(dut, f"got_{k}").value)
         )
-        result.update(first_sample=first, cycle=(first - 1) // plan.samples_per_cycle,
+        result.update(first_sample=first, cycle=max(0, first - 1 - plan.initial_samples) // plan.samples_per_cycle,
                       output=output, expected=exp, got=got)
     return result
 

@@ -111,7 +111,9 @@ def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modul
         f"module {WRAPPER_TOP};",
         f"  reg [{layout.width - 1}:0] stim = 0;",
         "  reg clk = 0;",
-        "  reg check_en = 0;  // set by cocotb once the first reset sequence has been applied",
+        # Without a reset, initial values count (checked before the first edge); with one, checking starts
+        # once cocotb has applied the first reset sequence.
+        f"  reg check_en = {0 if clocking.reset else 1};",
         "  integer samples = 0;",
         _instance(io, ref_module, "r", layout, clocking),
     ]
@@ -133,7 +135,8 @@ def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modul
             f"  always #{PERIOD_NS // 2} clk = ~clk;\n"
             "  // Three samples per cycle: after the posedge with the old inputs (6), with the new inputs\n"
             "  // before the negedge (9), and after the negedge before the next posedge (14).\n"
-            "  initial begin\n    #6;\n    forever begin\n"
+            "  initial begin\n    #1;\n    if (check_en) check;  // initial state, before the first posedge\n"
+            "    #5;\n    forever begin\n"
             "      if (check_en) check;\n      #3;\n      if (check_en) check;\n"
             "      #5;\n      if (check_en) check;\n      #2;\n    end\n  end"
         )
@@ -148,3 +151,4 @@ def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modul
 
 def samples_per_cycle(clocking: Clocking) -> int:
     return 3 if clocking.clock is not None else 1
+

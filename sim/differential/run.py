@@ -19,7 +19,7 @@ from sim.config import SimConfig
 from sim.differential.harness import (
     StimLayout, declared_modules, port_problems, rename_modules, samples_per_cycle, wrapper_source,
 )
-from sim.differential.stimulus import DiffPlan
+from sim.differential.stimulus import DiffPlan, harvest_constants
 from sim.interface import Clocking, ModuleIO, VerilogParseError, infer_clocking, module_io
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult, Status
@@ -96,6 +96,8 @@ def _plan(design: _Design, n: int, results_path: Path) -> DiffPlan:
         reset_lsb=layout.lsb_of(design.clocking.reset) if design.clocking.reset else None,
         reset_active_low=design.clocking.reset_active_low,
         samples_per_cycle=samples_per_cycle(design.clocking),
+        constants=harvest_constants(design.problem.reference),
+        initial_samples=int(design.clocking.clock is not None and design.clocking.reset is None),
     )
 
 

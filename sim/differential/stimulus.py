@@ -6,12 +6,28 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-# Each driven field draws, per cycle: a fresh random value (most of the time), or a corner value / the
-# previous value, so that equality conditions on wide inputs and "hold" behaviour get exercised too.
-P_ZERO, P_ONES, P_HOLD = 0.08, 0.08, 0.12
+# Each driven field draws, per cycle: a fresh random value (most of the time), a corner value, a constant
+# harvested from the reference (so `scancode == 16'he075` or `case` labels get hit), or the previous value;
+# now and then it holds its value for a long run (a lemming falling for 20+ cycles, a counter left alone).
+P_ZERO, P_ONES, P_CONST, P_HOLD = 0.06, 0.06, 0.12, 0.12
+P_RUN, RUN_CYCLES = 0.02, (5, 64)
+MAX_CONSTANTS = 64
+_SIZED = re.compile(r"\b(\d+)\s*'[sS]?([bBoOdDhH])\s*([0-9a-fA-F_]+)\b")
+_DECIMAL = re.compile(r"(?<![\w'.$])(\d+)(?![\w'.])")
+
+
+def harvest_constants(source: str) -> list[int]:
+    """Numbers written in a reference (sized literals and plain decimals), the values its logic compares to."""
+    found: list[int] = []
+    for width, base, digits in _SIZED.findall(source):
+        found.append(int(digits.replace("_", "") or "0", {"b": 2, "o": 8, "d": 10, "h": 16}[base.lower()]))
+    found += [int(d) for d in _DECIMAL.findall(source)]
+    unique = sorted(set(found))
+    return unique[:MAX_CONSTANTS]
 
 
 @dataclass
@@ -34,6 +50,8 @@ class DiffPlan:
     reset_lsb: int | None = None
     reset_active_low: bool = False
     samples_per_cycle: int = 1
+    constants: list[int] = field(default_factory=list)
+    initial_samples: int = 0  # samples taken before the first cycle (initial state of reset-less designs)
     extra: dict = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
@@ -60,6 +78,22 @@ def reset_windows(plan: DiffPlan, rng: random.Random) -> list[tuple[int, int]]:
     return windows
 
 
+def _draw(rng: random.Random, width: int, previous: int, constants: list[int]) -> int:
+    draw = rng.random()
+    if draw < P_ZERO:
+        return 0
+    draw -= P_ZERO
+    if draw < P_ONES:
+        return (1 << width) - 1
+    draw -= P_ONES
+    if draw < P_CONST and constants:
+        return rng.choice(constants) & ((1 << width) - 1)
+    draw -= P_CONST
+    if draw < P_HOLD:
+        return previous
+    return rng.getrandbits(width)
+
+
 def build_stimulus(plan: DiffPlan) -> tuple[list[int], int]:
     """The `stim` value of every cycle and the first cycle that is checked.
 
@@ -74,6 +108,7 @@ def build_stimulus(plan: DiffPlan) -> tuple[list[int], int]:
         for c in range(start, min(end, plan.cycles)):
             in_reset[c] = True
     previous = {name: 0 for name, _, _ in plan.fields}
+    hold_left = {name: 0 for name, _, _ in plan.fields}
     values: list[int] = []
     for cycle in range(plan.cycles):
         word = 0
@@ -83,15 +118,12 @@ def build_stimulus(plan: DiffPlan) -> tuple[list[int], int]:
                 bit = int(asserted) ^ int(plan.reset_active_low)
                 word |= bit << lsb
                 continue
-            draw = rng.random()
-            if draw < P_ZERO:
-                value = 0
-            elif draw < P_ZERO + P_ONES:
-                value = (1 << width) - 1
-            elif draw < P_ZERO + P_ONES + P_HOLD:
+            value = _draw(rng, width, previous[name], plan.constants)
+            if hold_left[name] > 0:
+                hold_left[name] -= 1
                 value = previous[name]
-            else:
-                value = rng.getrandbits(width)
+            elif rng.random() < P_RUN:
+                hold_left[name] = rng.randint(*RUN_CYCLES)
             previous[name] = value
             word |= value << lsb
         values.append(word)

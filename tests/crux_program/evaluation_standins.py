@@ -25,18 +25,21 @@ class ReferenceEngine:
         self.calls: list[dict] = []
         self._lock = threading.Lock()
 
-    def complete(self, request) -> Response:
-        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system or ())
-        user = request.messages[-1].text or ""
+    def answer(self, system: str, user: str, **settings) -> str:
+        """The reference answer to one prompt (system + last user message), in the asked-for stage's format."""
         found = [spec for spec in self.by_spec if spec in user]  # the longest: a spec may contain a shorter one
-        problem = self.by_spec[max(found, key=len)] if found else None
-        if problem is None:
+        if not found:
             raise LookupError("ReferenceEngine: no known spec in the prompt")
+        problem = self.by_spec[max(found, key=len)]
         stage = "crux" if "## interface ##" in system + user else "code"
         with self._lock:
-            self.calls.append({"task_id": problem.task_id, "stage": stage, "temperature": request.config.temperature,
-                               "top_p": request.config.top_p})
-        text = self._crux_answer(problem) if stage == "crux" else self._code_answer(problem)
+            self.calls.append({"task_id": problem.task_id, "stage": stage, **settings})
+        return self._crux_answer(problem) if stage == "crux" else self._code_answer(problem)
+
+    def complete(self, request) -> Response:
+        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system or ())
+        text = self.answer(system, request.messages[-1].text or "", temperature=request.config.temperature,
+                           top_p=request.config.top_p)
         return Response(id=None, model="reference", message=Message.assistant([TextPart(text)]),
                         finish_reason="stop", usage=Usage(input_tokens=0, output_tokens=0, total_tokens=0))
 

@@ -144,3 +144,36 @@ def test_split_without_code_or_crux() -> None:
 def test_missing_parts() -> None:
     crux = Crux(interface=ModuleInterface(module_name="m"), core_functions=["f"])
     assert crux.missing_parts() == ["ports", "key_considerations"]
+
+
+def test_tables_for_parameters_and_ports_and_bold_headings() -> None:
+    tables = """## 1. Module Interface
+Module `TopModule` is defined as follows.
+| Parameter | Default | Description |
+|---|---|---|
+| N | 4 | stages |
+| Signal | I/O | Bits | Description |
+|---|---|---|---|
+| clk | Input | 1 | clock |
+| out | Output | N | result |
+| a, b | Input | 1 | not one identifier: skipped |
+## 2. Core Functions
+Shift data through N stages.
+## 3. Key Considerations
+* none"""
+    crux = Crux.from_markdown(tables)
+    assert [(p.name, p.default) for p in crux.interface.parameters] == [("N", "4")]
+    assert [(p.name, p.direction, p.width) for p in crux.interface.ports] == [("clk", "input", "1"), ("out", "output", "N")]
+    assert crux.core_functions == ["Shift data through N stages."]
+    bold = """**Module Interface**
+- Module name: `TopModule`
+- Ports:
+  - `clk` (input): Clock signal
+  - **data** (input, 8 bits) – data in
+**Core Functions**
+1. Pass data through
+**Key Considerations**
+1. None"""
+    crux = Crux.from_markdown(bold)
+    assert [(p.name, p.direction, p.width, p.description) for p in crux.interface.ports] == [
+        ("clk", "input", "1", "Clock signal"), ("data", "input", "8", "data in")]

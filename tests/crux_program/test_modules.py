@@ -126,4 +126,21 @@ def test_evaluate_bootstrap_save_and_load(tmp_path) -> None:
         assert adapter.format(before.signature, before.demos, inputs) == adapter.format(after.signature, after.demos, inputs)
     with dspy.context(lm=DummyLM([CRUX_ANSWER])):
         assert loaded(spec="Invert a.").verilog == CODE
-    assert "[[ ## crux ## ]]" in code_lm.history[0]["messages"][2]["content"]  # the demo is in the prompt
+    assert "[[ ## crux ## ]]" in code_lm.history[0]["messages"][1]["content"]  # the demo is in the prompt
+
+
+def test_configuration_errors_still_raise() -> None:
+    with pytest.raises(ValueError, match="No LM is loaded"):
+        CruxPipeline()(spec="Invert a.")
+
+
+def test_adapter_reads_what_small_models_write() -> None:
+    from crux_program.signatures import SpecToCrux
+
+    answer = ('[[ ## interface ## ]]\n{"module_name": "TopModule", "ports": [{"name": "a", "direction": "in", '
+              '"width": 8}, {"name": "y", "direction": "Output"}]}\n\n[[ ## core_functions ## ]]\n["y = ~a"]\n\n'
+              '[[ ## key_considerations ## ]]\n["combinational"]\n\n[[ ## completed ## ]]')
+    fields = default_adapter().parse(SpecToCrux, answer)
+    assert [(p.name, p.direction, p.width) for p in fields["interface"].ports] == [("a", "input", "8"), ("y", "output", "1")]
+    rendered = default_adapter().format_assistant_message_content(SpecToCrux, {**CRUX_ANSWER})
+    assert default_adapter().parse(SpecToCrux, rendered) == CRUX_ANSWER  # what SFT teaches parses back

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dspy
 import pytest
 
-from optimizers.render import render_examples, selected_predictors
+from optimizers.render import field_value, render_examples, selected_predictors
 from tests.optimizers.standins import gate_examples, pipeline_classes, scripted_lm
 
 CruxPipeline, DirectVerilog = pipeline_classes()
@@ -43,15 +43,16 @@ def test_rendered_answers_parse_back_to_gold(program_cls):
         assert row.completion[0]["content"].endswith("[[ ## completed ## ]]\n")
         parsed = adapter.parse(predictor.signature, row.completion[0]["content"])
         for name, value in parsed.items():
-            assert value == example[name]
+            assert value == field_value(example, name, predictor.signature.output_fields[name].annotation)
 
 
 def test_demos_are_rendered_like_inference():
     """After a prompt compiler added demos, SFT data must carry them exactly as inference does."""
     program, adapter = CruxPipeline(), dspy.ChatAdapter()
     examples = gate_examples()
-    for _, predictor in program.named_predictors():
-        predictor.demos = [examples[3]]
+    for _, predictor in program.named_predictors():  # demos as bootstrapping stores them: the call's fields
+        fields = predictor.signature.fields
+        predictor.demos = [dspy.Example(**{k: field_value(examples[3], k, f.annotation) for k, f in fields.items()})]
     sent = _captured_calls(program, examples[0], adapter)
     rows = render_examples(program, [examples[0]], adapter=adapter)
     assert [r.prompt for r in rows] == sent
@@ -62,3 +63,27 @@ def test_missing_field_names_the_example_and_field():
     example = dspy.Example(task_id="t1", spec="x").with_inputs("spec")
     with pytest.raises(KeyError, match="t1.*crux"):
         render_examples(CruxPipeline(), [example])
+
+
+def test_local_model_receives_the_rendered_prompt_token_for_token(tmp_path, monkeypatch):
+    """Through the real LocalLM: the text its engine tokenizes equals the chat-templated SFT prompt, and the
+    SFT sequence (prompt + answer) starts with exactly those tokens, so training sees the inference context."""
+    from crux_program.lm.local_engine import LocalEngine
+    from tests.optimizers.standins import local_lm_class, tiny_model
+
+    examples = gate_examples()
+    path = tiny_model(tmp_path / "tiny", examples)
+    seen: list[str] = []
+    original = LocalEngine.render_prompt
+    monkeypatch.setattr(LocalEngine, "render_prompt", lambda self, req: seen.append(original(self, req)) or seen[-1])
+    program = CruxPipeline()
+    lm = local_lm_class()(path)
+    program.set_lm(lm)
+    program(spec=examples[2].spec)  # the untrained model answers garbage; CRUX falls back, code stage still runs
+    tokenizer = lm.local_engine.tokenizer
+    rows = render_examples(program, [examples[2]])
+    expected = tokenizer.apply_chat_template(rows[0].prompt, add_generation_prompt=True, tokenize=False)
+    assert seen[0] == expected
+    full = tokenizer.apply_chat_template(rows[0].prompt + rows[0].completion, tokenize=False)
+    prompt_ids = tokenizer.encode(expected, add_special_tokens=False)
+    assert tokenizer.encode(full, add_special_tokens=False)[: len(prompt_ids)] == prompt_ids

@@ -47,8 +47,8 @@ def test_full_finetune_learns_and_program_runs_on_checkpoint(base_model, tmp_pat
     assert report.train_loss < 0.6 * report.first_loss, "training must reduce the answer loss"
     checkpoint = tmp_path / "checkpoint"
     assert _changed(base_model, checkpoint)
-    assert program.spec_to_verilog.lm.model_path == str(base_model), "input program left untouched"
-    assert tuned.spec_to_verilog.lm.model_path == str(checkpoint)
+    assert program.spec_to_verilog.lm.model_path == base_model, "input program left untouched"
+    assert tuned.spec_to_verilog.lm.model_path == checkpoint
     rows = [json.loads(line) for line in (tmp_path / "sft_data" / "train.jsonl").read_text().splitlines()]
     assert {r["predictor"] for r in rows} == {"spec_to_verilog"}
 
@@ -57,7 +57,7 @@ def test_full_finetune_learns_and_program_runs_on_checkpoint(base_model, tmp_pat
     assert prediction.verilog.startswith("module ")
 
     reloaded = load_compiled(DirectVerilog(), tmp_path, lm=make_lm(base_model))
-    assert reloaded.spec_to_verilog.lm.model_path == str(checkpoint)
+    assert reloaded.spec_to_verilog.lm.model_path == checkpoint
     assert reloaded(spec=examples[0].spec).verilog == prediction.verilog
 
 
@@ -74,7 +74,7 @@ def test_lora_trains_both_pipeline_predictors_and_saves_merged(base_model, tmp_p
     assert not (tmp_path / "checkpoint" / "adapter_config.json").exists()
     manifest = read_manifest(tmp_path)
     assert manifest.compiler == "sft" and manifest.extra["rows"] == 8
-    assert {p.lm.model_path for _, p in tuned.named_predictors()} == {str(tmp_path / "checkpoint")}
+    assert {p.lm.model_path for _, p in tuned.named_predictors()} == {tmp_path / "checkpoint"}
 
 
 def test_sft_refuses_an_lm_that_is_not_local(tmp_path):

@@ -33,7 +33,7 @@ def test_gate_rejections_are_official_compile_failures(verilog_eval_dir):
 
 def test_gate_reports_line_and_message():
     verdict = syntax_gate("module m(input a, output b);\n assign b = a\nendmodule\n")
-    assert not verdict.ok and verdict.message.startswith("3:") and "expected ';'" in verdict.message
+    assert not verdict.ok and verdict.message.startswith("2:") and "expected ';'" in verdict.message
 
 
 def test_gate_leaves_macros_to_the_simulator():

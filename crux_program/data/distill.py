@@ -1,0 +1,126 @@
+"""CRUX distillation: a teacher LM writes the CRUX of (spec, Verilog) pairs that have none.
+
+For each triplet without a CRUX:
+1. the teacher runs `SpecToCrux`, with the reference code as an extra hint input;
+2. the CRUX is kept only if its interface matches the code's real interface (pyslang, `check_interface`);
+3. and only if the student side realises it: `CruxToVerilog` (student LM) writes code from spec + CRUX and
+   that code passes the simulator against the reference (differential, or the corpus testbench);
+4. otherwise the deterministic extractor's partial CRUX (interface, clocking, reset) is used, if allowed.
+Every kept triplet records how its CRUX was obtained in `provenance` (`+crux:teacher` / `+crux:extracted`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import dspy
+
+from crux_program.crux import Crux
+from crux_program.data.extract import extract_crux
+from crux_program.data.triplet import Triplet
+from crux_program.interface_check import check_interface
+from crux_program.modules import default_adapter
+from crux_program.signatures import CruxToVerilog, SpecToCrux
+from sim.config import SimConfig
+from sim.interface import VerilogParseError
+
+TeacherSpecToCrux = SpecToCrux.append(
+    "code_hint", dspy.InputField(desc="reference Verilog implementing the spec: copy its interface exactly"), str)
+
+
+@dataclass
+class DistillConfig:
+    """realise: require the student-side CruxToVerilog check; fallback: use the extracted partial CRUX when
+    the teacher's is rejected (else the example is dropped); sim: how realisations are simulated."""
+
+    realise: bool = True
+    fallback: bool = True
+    sim: SimConfig = field(default_factory=lambda: SimConfig(diff_cycles=200))
+
+
+@dataclass
+class DistillResult:
+    """Triplets with a CRUX, and how each CRUX was decided (counts per outcome)."""
+
+    kept: list[Triplet]
+    outcomes: Counter
+
+    def report(self) -> str:
+        return f"kept {len(self.kept)}: " + ", ".join(f"{k}={v}" for k, v in sorted(self.outcomes.items()))
+
+
+class CruxDistiller:
+    """Teacher writes, filters judge. `teacher` and `student` are any dspy LMs (student defaults to teacher)."""
+
+    def __init__(self, teacher: dspy.BaseLM, student: dspy.BaseLM | None = None,
+                 config: DistillConfig | None = None) -> None:
+        self.config = config or DistillConfig()
+        self.write_crux = dspy.Predict(TeacherSpecToCrux)
+        self.write_crux.lm = teacher
+        self.realise = dspy.Predict(CruxToVerilog)
+        self.realise.lm = student or teacher
+
+    def propose(self, t: Triplet) -> Crux | None:
+        """The teacher's CRUX for one triplet, or None when its answer cannot be read."""
+        try:
+            with dspy.context(adapter=default_adapter()):
+                out = self.write_crux(spec=t.spec, code_hint=t.verilog)
+            return Crux(interface=out.interface, core_functions=out.core_functions,
+                        key_considerations=out.key_considerations)
+        except Exception:  # noqa: BLE001 - an unreadable teacher answer is an outcome, not a crash
+            return None
+
+    def _realisations(self, pending: list[tuple[Triplet, Crux]]) -> list[bool]:
+        from sim.core import Verifier
+
+        codes = []
+        for t, crux in pending:
+            try:
+                with dspy.context(adapter=default_adapter()):
+                    codes.append(self.realise(spec=t.spec, crux=crux.to_markdown()).verilog or "")
+            except Exception:  # noqa: BLE001 - unparseable student output simply fails the check
+                codes.append("")
+        with Verifier(self.config.sim) as verifier:
+            results = verifier.check_many([(t.problem(), c) for (t, _), c in zip(pending, codes)])
+        return [r.passed for r in results]
+
+    def distill(self, triplets: Sequence[Triplet]) -> DistillResult:
+        """CRUX for every triplet that lacks one; triplets that already have one pass through unchanged."""
+        outcomes: Counter = Counter()
+        decided: dict[int, tuple[Crux, str]] = {}
+        pending: list[tuple[int, Crux]] = []
+        for i, t in enumerate(triplets):
+            if t.crux is not None:
+                decided[i] = (t.crux, "")
+                outcomes["had_crux"] += 1
+                continue
+            crux = self.propose(t)
+            if crux is None:
+                outcomes["teacher_unreadable"] += 1
+            elif not check_interface(crux, t.verilog).ok:
+                outcomes["rejected_interface"] += 1
+            else:
+                pending.append((i, crux))
+        passed = (self._realisations([(triplets[i], c) for i, c in pending]) if self.config.realise and pending
+                  else [True] * len(pending))
+        for (i, crux), ok in zip(pending, passed):
+            if ok:
+                decided[i] = (crux, "+crux:teacher")
+                outcomes["teacher"] += 1
+            else:
+                outcomes["rejected_realise"] += 1
+        kept = []
+        for i, t in enumerate(triplets):
+            if i not in decided and self.config.fallback:
+                try:
+                    decided[i] = (extract_crux(t.verilog, t.top), "+crux:extracted")
+                    outcomes["extracted"] += 1
+                except (VerilogParseError, ValueError):
+                    outcomes["unparseable_reference"] += 1
+            if i in decided:
+                crux, tag = decided[i]
+                kept.append(t.model_copy(update={"crux": crux, "provenance": t.provenance + tag}))
+            else:
+                outcomes["dropped"] += 1
+        return DistillResult(kept=kept, outcomes=outcomes)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up this repository on a fresh Debian/Ubuntu machine; safe to run again (it only does what is missing).
+#   - Icarus Verilog and Python 3.11 from apt (with sudo unless already root),
+#   - a virtual environment in .venv,
+#   - torch 2.13.0 FIRST (pinned: an unpinned torch can pull a multi-GB CUDA build), then the project
+#     with its dev extras (pytest): pip install -e '.[dev]'.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_NO_INPUT=1
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
+command -v python3.11 >/dev/null 2>&1 || missing+=(python3.11)
+if [ ! -x .venv/bin/python ] && ! python3.11 -c "import ensurepip, venv" >/dev/null 2>&1; then
+    missing+=(python3.11-venv)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]} with apt-get"
+    $SUDO apt-get update
+    $SUDO apt-get install -y "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with python3.11"
+    python3.11 -m venv .venv
+fi
+
+if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" >/dev/null 2>&1; then
+    .venv/bin/python -m pip install torch==2.13.0
+fi
+.venv/bin/python -m pip install -e '.[dev]'
+echo "setup: done ($(.venv/bin/python --version), $(iverilog -V 2>&1 | head -n 1))"

@@ -1,0 +1,118 @@
+"""GRPO and SFT -> GRPO end to end on a tiny locally built model (CPU, a couple of steps each)."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+
+import dspy
+import pytest
+import torch
+
+from crux_program.lm.local import LocalLM
+from crux_program.modules import CruxPipeline
+from optimizers.artifacts import load_compiled, read_manifest
+from optimizers.config import SFTSettings
+from optimizers.grpo.compiler import GRPOCompiler
+from optimizers.grpo.dataset import build_prompts
+from optimizers.grpo.gpu_smoke import build_model, smoke_triplets, tokenizer_texts
+from optimizers.grpo.schedule import RewardSchedule
+from optimizers.grpo.settings import GRPOSettings
+from optimizers.sft import SFTCompiler
+from optimizers.sft_grpo import SFTGRPOCompiler
+from sim.config import SimConfig
+from sim.core import Verifier
+from sim.result import RewardParts, SimResult, Status
+
+for _key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ[_key] = "1"
+
+TINY = dict(num_generations=2, prompts_per_step=2, max_steps=2, max_completion_length=8, realise_max_new_tokens=8,
+            device="cpu", learning_rate=1e-2, schedule=RewardSchedule("linear", (0.4, 0.4, 0.2), (0.0, 0.0, 1.0)))
+
+
+@pytest.fixture(scope="module")
+def examples():
+    """Curriculum-style examples; the CRUX's parts are also given as fields, as the SFT stage renders the
+    spec_to_crux answer from them (interface, core_functions, key_considerations)."""
+    out = []
+    for t in smoke_triplets(4):
+        ex = t.to_example()
+        out.append(ex.copy(interface=t.crux.interface, core_functions=t.crux.core_functions,
+                           key_considerations=t.crux.key_considerations))
+    return out
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory, examples):
+    return build_model("tiny", tmp_path_factory.mktemp("tiny"), tokenizer_texts(CruxPipeline(), examples))
+
+
+def program_on(model_path) -> CruxPipeline:
+    program = CruxPipeline()
+    program.set_lm(LocalLM(model_path, device="cpu", max_tokens=8))
+    return program
+
+
+class FirstWinsChecker:
+    """Passes the first completion of every group and fails the rest: the rewards then vary within each group,
+    the advantages are non-zero and a step must move the weights (the real simulator is in test_grpo_rewards)."""
+
+    def check_group(self, problem, completions):
+        return [SimResult(problem.task_id, Status.PASS if i == 0 else Status.MISMATCH,
+                          rewards=RewardParts(1.0, 1.0, float(i == 0))) for i, _ in enumerate(completions)]
+
+
+def test_batches_mix_both_spaces(examples, model_path):
+    rows = build_prompts(program_on(model_path), examples)
+    assert [r.space for r in rows[:4]] == ["crux", "code", "crux", "code"]
+    assert rows[1].prompt[-1]["content"].count("[[ ## crux ## ]]") == 1, "code prompts carry the gold CRUX"
+    assert {r.space for r in build_prompts(program_on(model_path), examples, spaces=["code"])} == {"code"}
+
+
+def test_grpo_trains_applies_the_schedule_and_returns_a_loadable_program(examples, model_path, tmp_path):
+    compiler = GRPOCompiler(GRPOSettings(**TINY), tmp_path, verifier=FirstWinsChecker())
+    program = program_on(model_path)
+    tuned = compiler.compile(program, examples)
+    report = compiler.report
+    assert report.steps == 2 and report.timeouts == 0 and 0 < report.reward_fraction < 1
+    assert report.weights_history == [[0.4, 0.4, 0.2], [0.2, 0.2, 0.6]]
+    logs = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    step_logs = [h for h in logs if "rewards/functional/mean" in h]
+    assert step_logs[1]["reward_weight/functional"] == pytest.approx(0.6)
+    assert {"crux/format", "code/functional"} <= set(step_logs[0]), "per-space components are logged"
+    from transformers import AutoModelForCausalLM
+
+    before = AutoModelForCausalLM.from_pretrained(model_path).state_dict()
+    after = AutoModelForCausalLM.from_pretrained(report.checkpoint).state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before), "GRPO left every weight unchanged"
+    assert str(read_manifest(tmp_path).model_path) == report.checkpoint
+    assert str(tuned.crux_to_verilog.lm.model_path) == report.checkpoint
+    loaded = load_compiled(CruxPipeline(), tmp_path, lm=LocalLM(model_path, device="cpu", max_tokens=8))
+    assert isinstance(loaded(spec=examples[0].spec), dspy.Prediction)
+
+
+def test_sft_then_grpo_keeps_both_stages(examples, model_path, tmp_path):
+    sft = functools.partial(SFTCompiler, SFTSettings(max_steps=1, per_device_train_batch_size=2, device="cpu",
+                                                     logging_steps=1))
+    grpo_settings = GRPOSettings(**{**TINY, "max_steps": 1, "spaces": ["code"]})
+    with Verifier(SimConfig(mode="differential", timeout_s=30, jobs=1)) as verifier:
+        grpo = functools.partial(GRPOCompiler, grpo_settings, verifier=verifier)
+        compiler = SFTGRPOCompiler(sft=sft, grpo=grpo, run_dir=tmp_path)
+        tuned = compiler.compile(program_on(model_path), examples)
+    stages = json.loads((tmp_path / "stages.json").read_text())
+    assert [s["name"] for s in stages] == ["sft", "grpo"]
+    assert (tmp_path / "sft" / "checkpoint" / "config.json").exists()
+    assert (tmp_path / "grpo" / "checkpoint" / "config.json").exists()
+    assert read_manifest(tmp_path / "grpo").base_model_path == stages[0]["checkpoint"], "GRPO starts from SFT"
+    assert stages[1]["report"]["steps"] == 1 and (tmp_path / "grpo" / "train_log.jsonl").exists()
+    assert str(tuned.spec_to_crux.lm.model_path) == stages[1]["checkpoint"]
+
+
+def test_gpu_smoke_runs_on_cpu_with_a_tiny_shape(tmp_path, capsys):
+    from optimizers.grpo.gpu_smoke import run
+
+    report = run("tiny", steps=1, device="cpu", out=tmp_path, completion_tokens=4, lora=None)
+    assert report.steps == 1 and len(report.step_s) == 1 and len(report.generation_s) >= 1
+    assert report.reward_s and json.loads((tmp_path / "gpu_smoke.json").read_text())["shape"] == "tiny"
+    assert "reward time / step time" in capsys.readouterr().out

@@ -1,0 +1,54 @@
+"""`python -m sim score`: verdict lines in input order, summary last, bad lines reported not fatal."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sim.loaders import load_problems, reference_as_candidate
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_score_samples_with_bad_lines(verilog_eval_dir, tmp_path):
+    problems = {p.task_id: p for p in load_problems(verilog_eval_dir)}
+    good = reference_as_candidate(problems["Prob001_zero"])
+    samples = tmp_path / "samples.jsonl"
+    lines = [
+        json.dumps({"task_id": "Prob034_dff8", "completion": "no code"}),
+        json.dumps({"task_id": "Prob001_zero", "completion": f"```verilog\n{good}\n```"}),
+        "{not json",
+        json.dumps({"task_id": "Prob999_nope", "completion": good}),
+        json.dumps({"task_id": "Prob001_zero", "completion": good.replace("1'b0", "1'b1")}),
+    ]
+    samples.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "verdicts.jsonl"
+    proc = _run("score", "--problems", str(verilog_eval_dir), "--samples", str(samples), "--out", str(out),
+                "--jobs", "2")
+    assert proc.returncode == 1, proc.stderr  # some lines were skipped
+    assert proc.stdout.strip().splitlines()[-1] == "scored 3 samples: 1 passed, 2 failed"
+    assert f"{samples}:3: malformed sample line" in proc.stderr
+    assert f"{samples}:4: unknown task id 'Prob999_nope'" in proc.stderr
+    rows = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert [r["task_id"] for r in rows] == ["Prob034_dff8", "Prob001_zero", "Prob001_zero"]
+    assert [r["status"] for r in rows] == ["no_code", "pass", "mismatch"]
+    assert set(rows[0]) == {"task_id", "passed", "status", "mismatches", "samples", "seconds"}
+
+
+def test_score_references_rtllm(rtllm_dir, tmp_path):
+    out = tmp_path / "v.jsonl"
+    proc = _run("score", "--problems", str(rtllm_dir), "--references", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "scored 10 samples: 8 passed, 2 failed"
+    assert len(out.read_text().splitlines()) == 10
+
+
+def test_missing_problems_folder(tmp_path):
+    proc = _run("score", "--problems", str(tmp_path / "missing"), "--references", "--out", str(tmp_path / "v"))
+    assert proc.returncode == 2 and str(tmp_path / "missing") in proc.stderr

@@ -1,0 +1,87 @@
+"""run.py end to end, as a user runs it (subprocesses, offline, CPU): the tiny model, a served model behind a
+local OpenAI-compatible server, a -m sweep, and unique run folders. Also: .ci/run runs the README's test command."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from sim.loaders import load_problems
+from tests.crux_program.evaluation_standins import ReferenceEngine
+from tests.openai_stub_server import OpenAIStubServer
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_FOLDER_FILES = ["config.yaml", "samples.jsonl", "verdicts.jsonl", "metrics.json", "per_problem.csv",
+                    "report.md", "report.png"]
+# Short answers keep the untrained tiny model's CPU time small; its model folder is shared by the tests.
+TINY = ["lm=tiny", "lm.max_tokens=12", f"lm.cache_dir={REPO / 'outputs' / '.models'}"]
+
+
+def run_py(*overrides: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, str(REPO / "run.py"), *overrides], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"run.py {' '.join(overrides)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def test_tiny_model_evaluation_leaves_a_complete_run_folder(tmp_path):
+    run_dir = tmp_path / "DIR"
+    run_py("data=verilog_eval", "data.limit=5", *TINY, f"hydra.run.dir={run_dir}")
+    for name in RUN_FOLDER_FILES:
+        assert (run_dir / name).is_file(), f"{name} missing from the run folder"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["n_problems"] == 5 and metrics["n_samples"] == 5
+    assert 0.0 <= metrics["pass@1"] <= 0.2  # untrained: near 0, and honestly so
+    assert sum(metrics["status_counts"].values()) == 5
+    resolved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert resolved["data"]["limit"] == 5 and "${" not in (run_dir / "config.yaml").read_text()
+
+
+def test_served_model_through_an_openai_compatible_server(tmp_path, verilog_eval_dir):
+    names = ["Prob001_zero", "Prob002_m2014_q4i", "Prob099_m2014_q6c"]  # the third reference fails upstream
+    engine = ReferenceEngine([p for p in load_problems(verilog_eval_dir) if p.task_id in names])
+
+    def reply(call) -> str:
+        system = next((m["content"] for m in call.messages if m.get("role") == "system"), "")
+        return engine.answer(system if isinstance(system, str) else "", call.last_user_text)
+
+    with OpenAIStubServer(reply=reply, models=["stub-coder"]) as server:
+        run_dir = tmp_path / "served"
+        run_py("lm=openai", "lm.model=stub-coder", f"lm.api_base={server.base_url}", "data=verilog_eval",
+               f"data.task_ids=[{','.join(names)}]", "data.limit=null", f"hydra.run.dir={run_dir}")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["pass@1"] == round(2 / 3, 6) and metrics["n_problems"] == 3
+    assert {c["stage"] for c in engine.calls} == {"crux", "code"} and len(engine.calls) == 6
+
+
+def test_two_runs_started_together_get_their_own_folders(tmp_path):
+    args = [sys.executable, str(REPO / "run.py"), "program=direct", "data.limit=1", *TINY, f"paths.outputs={tmp_path}"]
+    procs = [subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              stdin=subprocess.DEVNULL) for _ in range(2)]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    folders = sorted(p.parent for p in (tmp_path / "eval").glob("*/metrics.json"))
+    assert len(folders) == 2, f"expected two run folders, got {folders}"
+
+
+def test_multirun_sweep_ends_with_one_summary_table(tmp_path):
+    proc = run_py("-m", "program=crux,direct", "data.limit=2", *TINY, f"paths.outputs={tmp_path}")
+    assert "Sweep summary (2 runs" in proc.stdout
+    table = proc.stdout[proc.stdout.index("Sweep summary"):]
+    assert "program=crux" in table and "program=direct" in table and "pass@1" in table
+    (sweep,) = (tmp_path / "eval").glob("multirun_*")
+    assert (sweep / "summary.md").is_file() and (sweep / "summary.png").is_file()
+    for job in ("0", "1"):
+        assert all((sweep / job / name).is_file() for name in RUN_FOLDER_FILES)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    command = next(line.strip() for line in readme.splitlines() if "pytest" in line and "setup.sh" in line)
+    assert command in [line.strip() for line in ci.splitlines()], f"{command!r} is not a line of .ci/run"
