@@ -56,7 +56,7 @@ class RepairLoop(dspy.Module):
 
     def forward(self, spec: str, problem: Problem, **_: Any) -> dspy.Prediction:
         first = self.program(spec=spec)
-        verilog = first.verilog or ""
+        verilog = getattr(first, "verilog", None) or ""
         history: list[SimResult] = []
         for attempt in range(1, self.max_attempts + 1):
             result = self._verifier.check(problem, verilog)

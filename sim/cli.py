@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--jobs", type=int, default=0, help="worker processes (0 = all cores)")
     score.add_argument("--timeout", type=float, default=30.0, help="seconds per simulation (official: 30)")
     score.add_argument("--cache-dir", type=Path, default=None, help="reuse verdicts across runs")
+    score.add_argument("--resume", action="store_true",
+                       help="keep the verdict lines already in --out and score only the samples after them")
     bench = sub.add_parser("bench", help="throughput of raw Icarus, testbench, cocotb and differential modes",
                            add_help=False)
     bench.add_argument("rest", nargs=argparse.REMAINDER)
@@ -64,6 +66,20 @@ def read_samples(path: Path, problems: dict[str, Problem], err: TextIO) -> Itera
             yield problems[task_id], completion
 
 
+def _completed_rows(path: Path) -> list[dict]:
+    """Verdict rows of an earlier run (a torn last line is dropped and rewritten)."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            break
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return rows
+
+
 def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run `score`; returns the exit status (1 when some input lines were skipped)."""
     try:
@@ -83,10 +99,18 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
         skipped = lines - len(items)
     config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    passed = written = 0
+    done = _completed_rows(args.out) if args.resume else []
+    passed, written = sum(bool(r.get("passed")) for r in done), len(done)
+    if len(done) > len(items) or any(r.get("task_id") != p.task_id for r, (p, _) in zip(done, items)):
+        print(f"error: {args.out} does not hold verdicts of these samples in order; drop --resume or "
+              f"choose another --out", file=err)
+        return 2
+    if done:
+        print(f"resuming: {len(done)} verdicts already in {args.out}", file=err)
     pending: dict[int, dict] = {}
-    with Verifier(config) as verifier, args.out.open("w") as sink:
-        for i, result in verifier.iter_many(items, progress=err.isatty()):
+    with Verifier(config) as verifier, args.out.open("a" if args.resume else "w") as sink:
+        for j, result in verifier.iter_many(items[len(done):], progress=err.isatty()):
+            i = j + len(done)
             pending[i] = result.verdict_row()
             while written in pending:  # keep input order, flush as soon as the prefix is complete
                 row = pending.pop(written)

@@ -10,7 +10,9 @@ all unique candidates of a problem to ONE cocotb simulation.
 """
 from __future__ import annotations
 
+import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Iterator, Sequence
@@ -47,6 +49,13 @@ def _crashed(unit: _Unit, exc: BaseException) -> list[SimResult]:
             for code in unit.codes]
 
 
+def _require_icarus() -> None:
+    missing = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
+    if missing:
+        raise RuntimeError(f"testbench mode needs Icarus Verilog, but {', '.join(missing)} is not on PATH: "
+                           f"install it (Debian/Ubuntu: apt-get install -y iverilog)")
+
+
 class Verifier:
     """Judges raw model output against problems (see docs/ARCHITECTURE.md for the contract)."""
 
@@ -54,6 +63,7 @@ class Verifier:
         self.config = config
         self.cache = VerdictCache(config.cache_dir)
         self._pool: ResilientPool | None = None
+        self._pool_lock = threading.Lock()
         # id -> (problem, fingerprint): the problem is kept so that its id cannot be reused by another object
         self._fingerprints: dict[int, tuple[Problem, str]] = {}
 
@@ -138,6 +148,8 @@ class Verifier:
                 units.append((_Unit(problem, [c for _, c in entries], mode, self.config), [k for k, _ in entries]))
             else:
                 units += [(_Unit(problem, [c], mode, self.config), [k]) for k, c in entries]
+        if any(u.mode == "testbench" for u, _ in units):
+            _require_icarus()
         # 3. simulate; publish each verdict as soon as its unit returns
         done = 0
         start = time.monotonic()
@@ -162,8 +174,9 @@ class Verifier:
                 except Exception as exc:  # keep going: one broken candidate must not stop a run
                     yield u, _crashed(unit, exc), False
             return
-        if self._pool is None:
-            self._pool = ResilientPool(self.config.workers)
+        with self._pool_lock:  # metrics may be called from several threads (DSPy evaluators)
+            if self._pool is None:
+                self._pool = ResilientPool(self.config.workers)
         crashed: set[int] = set()
 
         def on_crash(unit: _Unit, exc: BaseException) -> list[SimResult]:

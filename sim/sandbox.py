@@ -143,6 +143,10 @@ def run_sandboxed(
             if len(take) < len(data):
                 capped = True
                 break
+    except BaseException:  # interrupted (Ctrl-C, worker shutdown): never leave the simulator running
+        _kill_group(proc)
+        proc.wait()
+        raise
     finally:
         sel.close()
         if timed_out or capped:

@@ -29,19 +29,6 @@ def run_py(*overrides: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return proc
 
 
-def test_tiny_model_evaluation_leaves_a_complete_run_folder(tmp_path):
-    run_dir = tmp_path / "DIR"
-    run_py("data=verilog_eval", "data.limit=5", *TINY, f"hydra.run.dir={run_dir}")
-    for name in RUN_FOLDER_FILES:
-        assert (run_dir / name).is_file(), f"{name} missing from the run folder"
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["n_problems"] == 5 and metrics["n_samples"] == 5
-    assert 0.0 <= metrics["pass@1"] <= 0.2  # untrained: near 0, and honestly so
-    assert sum(metrics["status_counts"].values()) == 5
-    resolved = yaml.safe_load((run_dir / "config.yaml").read_text())
-    assert resolved["data"]["limit"] == 5 and "${" not in (run_dir / "config.yaml").read_text()
-
-
 def test_served_model_through_an_openai_compatible_server(tmp_path, verilog_eval_dir):
     names = ["Prob001_zero", "Prob002_m2014_q4i", "Prob099_m2014_q6c"]  # the third reference fails upstream
     engine = ReferenceEngine([p for p in load_problems(verilog_eval_dir) if p.task_id in names])
@@ -54,19 +41,30 @@ def test_served_model_through_an_openai_compatible_server(tmp_path, verilog_eval
         run_dir = tmp_path / "served"
         run_py("lm=openai", "lm.model=stub-coder", f"lm.api_base={server.base_url}", "data=verilog_eval",
                f"data.task_ids=[{','.join(names)}]", "data.limit=null", f"hydra.run.dir={run_dir}")
+    assert all((run_dir / name).is_file() for name in RUN_FOLDER_FILES)  # hydra.run.dir is the run folder
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["pass@1"] == round(2 / 3, 6) and metrics["n_problems"] == 3
     assert {c["stage"] for c in engine.calls} == {"crux", "code"} and len(engine.calls) == 6
 
 
-def test_two_runs_started_together_get_their_own_folders(tmp_path):
-    args = [sys.executable, str(REPO / "run.py"), "program=direct", "data.limit=1", *TINY, f"paths.outputs={tmp_path}"]
+def test_tiny_model_runs_started_together_each_leave_a_complete_folder(tmp_path):
+    """python run.py data=verilog_eval data.limit=5 lm=tiny, twice at the same moment: two folders, both whole."""
+    args = [sys.executable, str(REPO / "run.py"), "data=verilog_eval", "data.limit=5", *TINY, f"paths.outputs={tmp_path}"]
     procs = [subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               stdin=subprocess.DEVNULL) for _ in range(2)]
     outputs = [p.communicate(timeout=600)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     folders = sorted(p.parent for p in (tmp_path / "eval").glob("*/metrics.json"))
     assert len(folders) == 2, f"expected two run folders, got {folders}"
+    for run_dir in folders:
+        for name in RUN_FOLDER_FILES:
+            assert (run_dir / name).is_file(), f"{name} missing from {run_dir}"
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        assert metrics["n_problems"] == 5 and metrics["n_samples"] == 5
+        assert 0.0 <= metrics["pass@1"] <= 0.2  # untrained: near 0, and honestly so
+        assert sum(metrics["status_counts"].values()) == 5
+        resolved = (run_dir / "config.yaml").read_text()
+        assert yaml.safe_load(resolved)["data"]["limit"] == 5 and "${" not in resolved
 
 
 def test_multirun_sweep_ends_with_one_summary_table(tmp_path):

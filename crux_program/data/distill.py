@@ -124,3 +124,13 @@ class CruxDistiller:
             else:
                 outcomes["dropped"] += 1
         return DistillResult(kept=kept, outcomes=outcomes)
+
+
+def distill_file(in_path: str, out_path: str, teacher: dspy.BaseLM, student: dspy.BaseLM | None = None,
+                 config: DistillConfig | None = None) -> DistillResult:
+    """Read triplets (e.g. from `load_corpus`), distill the missing CRUXes, write the kept ones as JSONL."""
+    from crux_program.data.triplet import read_jsonl, write_jsonl
+
+    result = CruxDistiller(teacher, student, config).distill(read_jsonl(in_path))
+    write_jsonl(out_path, result.kept)
+    return result

@@ -26,6 +26,7 @@ class DatasetSummary:
 
     counts: Counter = field(default_factory=Counter)  # (family, level, split) -> examples
     references_checked: int = 0
+    references_simulated: int = 0  # distinct designs up to renaming: one self-simulation each
     references_failed: int = 0
     failures: list[str] = field(default_factory=list)  # "family: status: feedback" of dropped references
     check_mode: str = "differential"
@@ -58,8 +59,9 @@ def summary_table(summary: DatasetSummary) -> str:
     rows.append("-" * len(head))
     rows += [row(f"level={lv}", lambda k, lv=lv: k[1] == lv) for lv in LEVELS]
     rows.append(row("all", lambda k: True))
-    rows.append(f"self-check ({summary.check_mode}): {summary.references_checked} references, "
-                f"{summary.references_failed} dropped, {summary.check_seconds:.1f} s; "
+    rows.append(f"self-check ({summary.check_mode}): {summary.references_checked} references "
+                f"({summary.references_simulated} simulations), {summary.references_failed} dropped, "
+                f"{summary.check_seconds:.1f} s; "
                 f"build {summary.seconds:.1f} s -> {summary.out_dir}")
     return "\n".join(rows)
 
@@ -85,7 +87,7 @@ def make_dataset(cfg: SyntheticConfig, progress: bool = False) -> DatasetSummary
     family_of = {t.verilog: t.family for t in examples}
     summary = DatasetSummary(
         counts=Counter((t.family, t.level, t.split) for t in kept),
-        references_checked=timing.references,
+        references_checked=timing.references, references_simulated=timing.simulated,
         references_failed=len(references) - len(passed),
         failures=[f"{family_of[r]}: {v.status}: {v.feedback[:160]}" for r, v in zip(references, verdicts)
                   if not v.passed],

@@ -70,7 +70,7 @@ def reset_windows(plan: DiffPlan, rng: random.Random) -> list[tuple[int, int]]:
     if plan.reset_lsb is None:
         return []
     windows = [(0, rng.randint(1, 3))]
-    later = 3 + plan.cycles // 250
+    later = 3 + plan.cycles // 125  # about one reset sequence per 125 cycles
     first_free = windows[0][1] + 4
     if plan.cycles > first_free + 4:
         for start in sorted(rng.sample(range(first_free, plan.cycles), min(later, plan.cycles - first_free))):

@@ -54,11 +54,11 @@ def exact_metric(example, pred, trace=None, pred_name=None, pred_trace=None):
     return dspy.Prediction(score=float(ok), feedback="pass" if ok else "mismatch: output y differs at cycle 0")
 
 
-def local_lm_class():
+def local_lm_class(max_tokens: int = 160):
     """callable(model_path) -> LocalLM on CPU, greedy, short answers."""
     from crux_program.lm.local import LocalLM
 
-    return lambda path: LocalLM(path, device="cpu", max_tokens=160, batch_window_ms=0.0)
+    return lambda path: LocalLM(path, device="cpu", max_tokens=max_tokens, batch_window_ms=0.0)
 
 
 def tiny_model(out_dir, examples: list[dspy.Example]):

@@ -116,3 +116,25 @@ def test_gpu_smoke_runs_on_cpu_with_a_tiny_shape(tmp_path, capsys):
     assert report.steps == 1 and len(report.step_s) == 1 and len(report.generation_s) >= 1
     assert report.reward_s and json.loads((tmp_path / "gpu_smoke.json").read_text())["shape"] == "tiny"
     assert "reward time / step time" in capsys.readouterr().out
+
+
+def test_policy_realiser_writes_code_greedily_from_the_current_model(examples, model_path):
+    from types import SimpleNamespace
+
+    from accelerate import Accelerator
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from optimizers.grpo.realise import PolicyRealiser
+    from optimizers.grpo.spaces import ProgramPredictors
+
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(model_path), AutoTokenizer.from_pretrained(model_path)
+    model.train()
+    trainer = SimpleNamespace(model=model, accelerator=Accelerator(cpu=True))
+    realiser = PolicyRealiser(trainer, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
+                              max_new_tokens=4, batch_size=2)
+    items = [(ex.spec, ex.crux) for ex in examples[:3]]
+    prompts = realiser.prompts(items)
+    assert examples[0].crux.to_markdown().splitlines()[1] in prompts[0], "the CRUX goes in as markdown"
+    first, again = realiser.realise(items), realiser.realise(items)
+    assert len(first) == 3 and first == again, "greedy realisation is deterministic"
+    assert model.training, "the trainer's model is back in training mode"

@@ -77,7 +77,7 @@ def test_local_model_receives_the_rendered_prompt_token_for_token(tmp_path, monk
     original = LocalEngine.render_prompt
     monkeypatch.setattr(LocalEngine, "render_prompt", lambda self, req: seen.append(original(self, req)) or seen[-1])
     program = CruxPipeline()
-    lm = local_lm_class()(path)
+    lm = local_lm_class(max_tokens=4)(path)
     program.set_lm(lm)
     program(spec=examples[2].spec)  # the untrained model answers garbage; CRUX falls back, code stage still runs
     tokenizer = lm.local_engine.tokenizer

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
 from sim import SimConfig, Verifier
 from sim.loaders import load_problems, reference_as_candidate
@@ -69,5 +68,7 @@ def test_rtllm_mutants_and_prose_agree_with_official(rtllm_dir):
         official = list(pool.map(lambda c: rtllm_official(c[0], c[1]), cases))
     disagreements = [(p.task_id, r.status.value, o) for (p, _c, _w), r, o in zip(cases, results, official)
                      if r.passed != o]
+    print(f"\nrtllm agreement: {len(cases) - len(disagreements)}/{len(cases)} pass/fail verdicts, "
+          f"{sum(r.passed for r in results)} pass")
     assert not disagreements, disagreements
     assert any(r.passed for r in results) and not all(r.passed for r in results)

@@ -52,3 +52,15 @@ def test_score_references_rtllm(rtllm_dir, tmp_path):
 def test_missing_problems_folder(tmp_path):
     proc = _run("score", "--problems", str(tmp_path / "missing"), "--references", "--out", str(tmp_path / "v"))
     assert proc.returncode == 2 and str(tmp_path / "missing") in proc.stderr
+
+
+def test_resume_scores_only_the_rest(rtllm_dir, tmp_path):
+    out = tmp_path / "v.jsonl"
+    assert _run("score", "--problems", str(rtllm_dir), "--references", "--out", str(out)).returncode == 0
+    full = out.read_text().splitlines()
+    out.write_text("\n".join(full[:4]) + "\n" + full[4][:10])  # an interrupted run: 4 rows and a torn line
+    proc = _run("score", "--problems", str(rtllm_dir), "--references", "--out", str(out), "--resume")
+    assert proc.returncode == 0 and "resuming: 4 verdicts" in proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "scored 10 samples: 8 passed, 2 failed"
+    assert [json.loads(a)["task_id"] for a in out.read_text().splitlines()] == \
+        [json.loads(b)["task_id"] for b in full]

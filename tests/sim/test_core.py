@@ -85,3 +85,9 @@ def test_config_validation():
     with pytest.raises(ValueError, match="simulator"):
         SimConfig(simulator="vcs")
     assert SimConfig(jobs=0).workers >= 1
+
+
+def test_missing_icarus_is_a_clear_error(dff8, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RuntimeError, match="apt-get install -y iverilog"):
+        Verifier(SimConfig(jobs=1)).check(dff8, reference_as_candidate(dff8))

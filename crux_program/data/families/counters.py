@@ -7,9 +7,15 @@ from crux_program.data.families.base import Clocking, Design, PortSpec, bits, in
 
 
 def _design(fam, module, params, ports, summary, beh, cons, clocking, body) -> Design:
+    """Assemble a sequential Design: clocking params and considerations first, the body indented once."""
     return Design(family=fam, module=module, params=params + clocking.params, ports=ports, summary=summary,
                   behaviour=beh, considerations=clocking.sentences("the state to 0") + cons,
                   verilog=module_text(module, ports, indent(body)), sequential=True)
+
+
+def body_of(ck: Clocking, q: str, w: int, run: str) -> str:
+    """Clocked block that clears `q` on reset and runs `run` otherwise."""
+    return ck.always(f"{q} <= {lit(w, 0)};", run)
 
 
 class Counter:
@@ -24,7 +30,7 @@ class Counter:
         en, q = rng.choice([("en", "count"), ("enable", "q"), ("inc", "cnt")])
         module = rng.choice([f"counter{w}", "up_counter", "binary_counter"])
         ports = ck.ports() + (PortSpec(en, "input", 1, "count enable"), PortSpec(q, "output", w, "count", reg=True))
-        body = ck.always(f"{q} <= {lit(w, 0)};", f"if ({en})\n    {q} <= {q} + {lit(w, 1)};")
+        body = body_of(ck, q, w, f"if ({en})\n    {q} <= {q} + {lit(w, 1)};")
         return _design(self.name, module, (("width", str(w)),), ports, f"a {bits(w)} up counter with enable",
                        (f"When `{en}` is 1, `{q}` increments by one each clock.",
                         f"When `{en}` is 0, `{q}` holds its value."),
@@ -57,11 +63,6 @@ class UpDownCounter:
                         f"Otherwise, when `{en}` is 1, `{q}` {one} by one if `{dirn}` is 1 and {zero} if it is 0.",
                         f"When neither `{ld}` nor `{en}` is 1, `{q}` holds."),
                        (f"`{ld}` has priority over `{en}`.", "The count wraps around in both directions."), ck, body_of(ck, q, w, run))
-
-
-def body_of(ck: Clocking, q: str, w: int, run: str) -> str:
-    """Clocked block that clears `q` on reset and runs `run` otherwise."""
-    return ck.always(f"{q} <= {lit(w, 0)};", run)
 
 
 class ModNCounter:

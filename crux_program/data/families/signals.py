@@ -7,6 +7,7 @@ from crux_program.data.families.base import Clocking, Design, PortSpec, bits, in
 
 
 def _design(fam, module, params, ports, summary, beh, cons, clocking, body, cleared="the state to 0") -> Design:
+    """Assemble a sequential Design; `cleared` says what the reset clears, for the considerations."""
     return Design(family=fam, module=module, params=params + clocking.params, ports=ports, summary=summary,
                   behaviour=beh, considerations=clocking.sentences(cleared) + cons,
                   verilog=module_text(module, ports, indent(body)), sequential=True)
@@ -50,10 +51,10 @@ class EdgeDetector:
                               PortSpec(out, "output", 1, f"{kind}-edge pulse"))
         expr = {"rising": f"{sig} & ~prev", "falling": f"~{sig} & prev", "both": f"{sig} ^ prev"}[kind]
         body = "reg prev;\n\n" + ck.always("prev <= 1'b0;", f"prev <= {sig};") + f"\n\nassign {out} = {expr};"
-        what = {"rising": "is 1 and was 0", "falling": "is 0 and was 1", "both": "differs from"}[kind]
+        when = {"rising": f"`{sig}` is 1 and `prev` is 0", "falling": f"`{sig}` is 0 and `prev` is 1",
+                "both": f"`{sig}` differs from `prev`"}[kind]
         beh = (f"A register `prev` holds the value of `{sig}` from the previous clock edge.",
-               f"`{out}` is 1 while `{sig}` {what} `prev`" + (" its previous value." if kind == "both" else
-                                                             " at the previous edge."))
+               f"`{out}` is 1 while {when}, else 0.")
         return _design(self.name, module, (("edge_kind", kind),), ports, f"a {kind}-edge detector", beh,
                        (f"`{out}` is combinational from `{sig}` and `prev`.",), ck, body, "`prev` to 0")
 

@@ -1,0 +1,37 @@
+"""`compiler=mipro`: dspy.MIPROv2 proposes instructions and demo sets and searches them against the simulator."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import dspy
+
+from optimizers.config import MiproSettings
+from optimizers.metric import ScoreMetric
+from optimizers.prompt_compiler import PromptCompiler
+
+
+class MiproCompiler(PromptCompiler):
+    """MIPROv2 over the program's predictors; proposals come from `prompt_lm` (default: the program's LM)."""
+
+    name = "mipro"
+
+    def __init__(self, settings: MiproSettings, run_dir: Path | str, metric: Callable[..., Any],
+                 prompt_lm: dspy.BaseLM | None = None) -> None:
+        super().__init__(run_dir, metric)
+        self.settings = settings
+        self.prompt_lm = prompt_lm
+
+    def _optimize(self, program, trainset, valset):
+        s = self.settings
+        optimizer = dspy.MIPROv2(
+            metric=ScoreMetric(self.metric), prompt_model=self.prompt_lm or dspy.settings.lm,
+            task_model=dspy.settings.lm, max_bootstrapped_demos=s.max_bootstrapped_demos,
+            max_labeled_demos=s.max_labeled_demos, auto=s.auto, num_candidates=s.num_candidates,
+            num_threads=s.num_threads, seed=s.seed, init_temperature=s.init_temperature,
+            log_dir=str(self.run_dir / "mipro"), verbose=False)
+        valset = valset or trainset
+        return optimizer.compile(
+            program, trainset=trainset, valset=valset, num_trials=s.num_trials, seed=s.seed,
+            minibatch=s.minibatch and len(valset) > s.minibatch_size,
+            minibatch_size=min(s.minibatch_size, len(valset)))

@@ -1,0 +1,46 @@
+"""`data=synthetic` and `task=make_data` compose and build; the plain command writes the same bytes twice."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from crux_program.data.__main__ import main
+from crux_program.data.source import SyntheticData
+
+CONF = Path(__file__).resolve().parents[3] / "conf"
+
+
+def test_hydra_config_builds_and_loads(tmp_path):
+    overrides = ["data=synthetic", "task=make_data", "data.synthetic.size=1000", "data.synthetic.check=compile",
+                 f"data.synthetic.out_dir={tmp_path}", "data.test_split=test", "data.limit=null", "seed=5"]
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=overrides)
+    assert cfg.task.name == "make_data"
+    source = instantiate(cfg.data)
+    assert isinstance(source, SyntheticData) and source.synthetic.seed == 5
+    splits = source.load()
+    assert splits.train and splits.val and splits.test
+    assert {p.source for p in splits.test} == {"synthetic/test_seen", "synthetic/test_unseen"}
+    assert all(ex.split == "train" and ex.problem.reference == ex.verilog for ex in splits.train)
+    stamp = (tmp_path / "config.json").stat().st_mtime_ns
+    source.load()  # same config: reused, not rebuilt
+    assert (tmp_path / "config.json").stat().st_mtime_ns == stamp
+
+
+def test_command_is_deterministic(tmp_path, capsys):
+    for name in ("a", "b"):
+        assert main(["--size", "400", "--check", "none", "--out", str(tmp_path / name)]) == 0
+    out = capsys.readouterr().out
+    assert "test_unseen" in out and "level=special" in out
+    for split in ("train", "val", "test_seen", "test_unseen", "test"):
+        assert (tmp_path / "a" / f"{split}.jsonl").read_bytes() == (tmp_path / "b" / f"{split}.jsonl").read_bytes()
+
+
+def test_corpus_command(tmp_path, capsys):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"instruction": "Invert a.", "output": "module inv(input a, output y); assign y = ~a; endmodule"}\n'
+                      '{"instruction": "Broken.", "output": "module b(input a, output y); assign y = ; endmodule"}\n')
+    assert main(["corpus", "--input", str(corpus), "--out", str(tmp_path / "out.jsonl")]) == 0
+    assert "kept 1" in capsys.readouterr().out and (tmp_path / "out.jsonl").read_text().count("\n") == 1
