@@ -6,6 +6,7 @@ valset.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,4 +33,15 @@ class BootstrapCompiler(PromptCompiler):
             max_labeled_demos=s.max_labeled_demos, max_rounds=s.max_rounds,
             num_candidate_programs=s.num_candidate_programs, num_threads=s.num_threads,
             metric_threshold=s.metric_threshold)
-        return optimizer.compile(program, trainset=trainset, valset=valset)
+        compiled = optimizer.compile(program, trainset=trainset, valset=valset)
+        self._write_candidates(compiled)
+        return compiled
+
+    def _write_candidates(self, compiled: dspy.Module) -> None:
+        """Every candidate demo set tried, best first: its validation score and demos per predictor."""
+        rows = [{"score": c["score"], "seed": c.get("seed"),
+                 "demos": {n: len(p.demos) for n, p in c["program"].named_predictors()},
+                 "bootstrapped_tasks": sorted({str(d.get("spec", ""))[:60] for _, p in c["program"].named_predictors()
+                                               for d in p.demos if d.get("augmented")})}
+                for c in getattr(compiled, "candidate_programs", [])]
+        (self.run_dir / "candidates.json").write_text(json.dumps(rows, indent=2))

@@ -7,6 +7,7 @@ ports can still be inferred once the section is gone.
 from __future__ import annotations
 
 import random
+import re
 
 from crux_program.data.families.base import Design
 
@@ -20,6 +21,11 @@ _OPENINGS = (
 _PORT_LEADS = ("The module has the ports ", "Its ports are ", "Signals: ")
 _NOTE_LEADS = ("Notes:", "Details:", "Keep in mind:")
 _IFACE_HEADS = ("Interface:", "Ports:", "Module interface:")
+
+
+def with_article(summary: str) -> str:
+    """`a 8-bit adder` -> `an 8-bit adder`, `a odd parity` -> `an odd parity`."""
+    return re.sub(r"^a (?=[aeiouAEIOU]|8\b|8-|11-|18-)", "an ", summary)
 
 
 def interface_lines(design: Design) -> list[str]:
@@ -43,7 +49,7 @@ def render_spec(design: Design, rng: random.Random, detailed: bool, port_prose: 
     detailed: also state the key considerations (reset, timing, edge cases).
     port_prose: also describe every port in a sentence (needed for the Normal level).
     """
-    parts = [rng.choice(_OPENINGS).format(m=design.module, s=design.summary)]
+    parts = [rng.choice(_OPENINGS).format(m=design.module, s=with_article(design.summary))]
     parts.append(" ".join(design.behaviour))
     if port_prose:
         parts.append(port_sentence(design, rng))

@@ -20,7 +20,7 @@ class EvalConfig:
     """
 
     n_samples: int = 1
-    temperature: float | None = 0.0
+    temperature: float | None = None
     top_p: float | None = None
     num_threads: int = 4
     ks: list[int] = field(default_factory=lambda: [1, 5, 10])

@@ -49,7 +49,9 @@ class LMConfig:
     Sampling: temperature, top_p, n, max_tokens, seed are the defaults of every call; a call (or a
     predictor's config) can override them.
     Local backends: device, dtype, batch_size (most requests merged into one `generate`),
-    batch_window_ms (how long the batcher waits for more requests after the first one arrives).
+    batch_window_ms (how long the batcher waits for more requests after the first one arrives),
+    cpu_threads (torch intra-op threads on CPU; 0 leaves torch's default. On a machine shared with other busy
+    processes 1 is many times faster: spinning OpenMP threads fight over the cores).
     cache: DSPy's response cache. Off by default for local models: with the cache on, a repeated call at
     temperature > 0 returns the stored answer instead of a new sample.
     """
@@ -67,6 +69,7 @@ class LMConfig:
     dtype: DType = "auto"
     batch_size: int = 16
     batch_window_ms: float = 20.0
+    cpu_threads: int = 0
     cache: bool = False
     num_retries: int = 3
     cache_dir: str = "outputs/.models"
@@ -94,6 +97,8 @@ class LMConfig:
             raise ValueError(f"LMConfig.top_p={self.top_p} must lie in (0, 1]")
         if self.n < 1 or self.max_tokens < 1 or self.batch_size < 1:
             raise ValueError("LMConfig.n, max_tokens and batch_size must be at least 1")
+        if self.cpu_threads < 0:
+            raise ValueError("LMConfig.cpu_threads must be >= 0 (0 = torch's default)")
         if self.batch_window_ms < 0:
             raise ValueError("LMConfig.batch_window_ms must be >= 0")
 

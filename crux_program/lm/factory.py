@@ -19,7 +19,7 @@ def _local_lm(path: Path, cfg: LMConfig) -> dspy.LM:
     from crux_program.lm.local import LocalLM
 
     return LocalLM(path, device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size,
-                   batch_window_ms=cfg.batch_window_ms, temperature=cfg.temperature, top_p=cfg.top_p,
+                   batch_window_ms=cfg.batch_window_ms, cpu_threads=cfg.cpu_threads, temperature=cfg.temperature, top_p=cfg.top_p,
                    max_tokens=cfg.max_tokens, seed=cfg.seed, n=cfg.n, cache=cfg.cache, **cfg.extra)
 
 

@@ -28,21 +28,22 @@ class LocalLM(dspy.LM):
     model_path: folder with config.json, weights and a tokenizer with a chat template.
     device: "auto" | "cpu" | "cuda"; dtype: "auto" (bf16 on GPU, fp32 on CPU) | "float32" | "bfloat16".
     batch_size / batch_window_ms: most requests per `generate`, and how long to wait for more.
+    cpu_threads: torch CPU threads (0 = torch's default; set process-wide, see LMConfig).
     temperature, top_p, max_tokens, seed, n: default sampling of each call (a call can override them).
     cache: DSPy's response cache (off by default, see the module docstring).
     """
 
     def __init__(self, model_path: str | Path, *, device: str = "auto", dtype: str = "auto", batch_size: int = 16,
-                 batch_window_ms: float = 20.0, temperature: float = 0.0, top_p: float = 1.0,
+                 batch_window_ms: float = 20.0, cpu_threads: int = 0, temperature: float = 0.0, top_p: float = 1.0,
                  max_tokens: int = 512, seed: int = 0, n: int = 1, cache: bool = False,
                  engine: LocalEngine | None = None, **kwargs: Any) -> None:
         model_path = Path(model_path)
         if engine is None:
             engine = LocalEngine(model_path, device=device, dtype=dtype, max_batch_size=batch_size,
-                                 window_s=batch_window_ms / 1000.0, seed=seed)
+                                 window_s=batch_window_ms / 1000.0, seed=seed, cpu_threads=cpu_threads)
         self.model_path = model_path
         self._settings = {"device": device, "dtype": dtype, "batch_size": batch_size,
-                          "batch_window_ms": batch_window_ms}
+                          "batch_window_ms": batch_window_ms, "cpu_threads": cpu_threads}
         if n > 1:
             kwargs["n"] = n
         # Local generation has no transient network failures worth retrying.

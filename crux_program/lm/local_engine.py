@@ -70,7 +70,8 @@ class LocalEngine:
     """
 
     def __init__(self, model_path: str | Path, device: str = "auto", dtype: str = "auto",
-                 max_batch_size: int = 16, window_s: float = 0.02, seed: int = 0) -> None:
+                 max_batch_size: int = 16, window_s: float = 0.02, seed: int = 0, cpu_threads: int = 0) -> None:
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.model_path = Path(model_path)
@@ -80,6 +81,9 @@ class LocalEngine:
         self.device_name, self.dtype_name = device, dtype
         self.device = resolve_device(device)
         self.seed = seed
+        self.cpu_threads = cpu_threads
+        if cpu_threads > 0 and self.device == "cpu":
+            torch.set_num_threads(cpu_threads)  # process-wide: torch has no per-model thread pool
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         if self.tokenizer.chat_template is None:
             raise ValueError(f"The tokenizer in {self.model_path} has no chat template; DSPy sends chat messages. "
@@ -135,7 +139,8 @@ class LocalEngine:
     def dump_state(self) -> dict:
         """JSON state DSPy saves with a program; `load_state` reloads the same folder."""
         return {"model_path": str(self.model_path), "device": self.device_name, "dtype": self.dtype_name,
-                "max_batch_size": self.batcher.max_batch_size, "window_s": self.batcher.window_s, "seed": self.seed}
+                "max_batch_size": self.batcher.max_batch_size, "window_s": self.batcher.window_s, "seed": self.seed,
+                "cpu_threads": self.cpu_threads}
 
     @classmethod
     def load_state(cls, state: dict) -> LocalEngine:

@@ -62,7 +62,7 @@ def sim_pool_size(requested: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(local_processes, 1))
 
 
-def trl_config(settings: GRPOSettings, device: str, lora: bool, out_dir: Path):
+def trl_config(settings: GRPOSettings, device: str, out_dir: Path):
     """The GRPOConfig for these settings (CPU: use_cpu, fp32; CUDA: bf16)."""
     from trl import GRPOConfig
 
@@ -113,25 +113,31 @@ class GRPOCompiler(Compiler):
         device = resolve_device(s.device)
         lora = (device == "cuda") if s.lora is None else s.lora
         model, tokenizer = load_model_and_tokenizer(base, device)
-        scorer = DualSpaceScorer(self._verifier(), problems_by_task(trainset), ProgramPredictors.of(program),
-                                 adapter, s.group_timeout_s, sim_pool_size(s.sim_concurrency))
+        given = self.verifier
+        scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
+                                 ProgramPredictors.of(program), adapter, s.group_timeout_s,
+                                 sim_pool_size(s.sim_concurrency))
         trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora)
         self.timer, self.scorer = timer, scorer
-        trainer.train()
+        owns_verifier = given is None
+        try:
+            trainer.train()
+        finally:
+            if owns_verifier and hasattr(scorer.verifier, "close"):
+                scorer.verifier.close()  # the verifier this compile() built (a passed-in one stays open)
         checkpoint = self._save(trainer, tokenizer, lora)
         self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora)
         tuned = bind_checkpoint(program, lm, checkpoint)
-        save_compiled(tuned, self.run_dir, compiler=self.name, model_path=checkpoint, base_model_path=base,
-                      train_examples=len(trainset), seconds=time.perf_counter() - start,
-                      reward_fraction=self.report.reward_fraction, steps=self.report.steps)
+        if trainer.accelerator.is_main_process:
+            save_compiled(tuned, self.run_dir, compiler=self.name, model_path=checkpoint, base_model_path=base,
+                          train_examples=len(trainset), seconds=time.perf_counter() - start,
+                          reward_fraction=self.report.reward_fraction, steps=self.report.steps)
         return tuned
 
-    def _verifier(self) -> GroupChecker:
-        if self.verifier is None:
-            from sim.core import Verifier
+    def _new_verifier(self) -> GroupChecker:
+        from sim.core import Verifier
 
-            self.verifier = Verifier(self.sim)
-        return self.verifier
+        return Verifier(self.sim)
 
     def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, device: str, lora: bool):
         from trl import GRPOTrainer
@@ -146,7 +152,7 @@ class GRPOCompiler(Compiler):
             peft_config = LoraConfig(r=s.lora_r, lora_alpha=s.lora_alpha, target_modules=s.lora_target_modules,
                                      task_type="CAUSAL_LM")
         trainer = GRPOTrainer(model=model, reward_funcs=scorer.reward_functions(),
-                              args=trl_config(s, device, lora, self.run_dir), train_dataset=dataset,
+                              args=trl_config(s, device, self.run_dir), train_dataset=dataset,
                               processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config)
         schedule.trainer = trainer
         timer.instrument_generation(trainer)
@@ -158,13 +164,16 @@ class GRPOCompiler(Compiler):
 
     def _save(self, trainer, tokenizer, lora: bool) -> Path:
         checkpoint = self.run_dir / "checkpoint"
-        model = trainer.model
-        if lora and self.settings.merge:
-            model = model.merge_and_unload()  # a plain HF folder that LocalLM.with_model loads like the base
-        model.save_pretrained(checkpoint)
-        tokenizer.save_pretrained(checkpoint)
-        history = trainer.state.log_history
-        (self.run_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+        trainer.accelerator.wait_for_everyone()
+        if trainer.accelerator.is_main_process:  # under `accelerate launch` one process writes the files
+            model = trainer.accelerator.unwrap_model(trainer.model)
+            if lora and self.settings.merge:
+                model = model.merge_and_unload()  # a plain HF folder that LocalLM.with_model loads like the base
+            model.save_pretrained(checkpoint)
+            tokenizer.save_pretrained(checkpoint)
+            history = trainer.state.log_history
+            (self.run_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+        trainer.accelerator.wait_for_everyone()
         return checkpoint
 
     def _report(self, trainer, timer: StepTimer, scorer: DualSpaceScorer, checkpoint: Path, prompts: int,
@@ -179,5 +188,6 @@ class GRPOCompiler(Compiler):
             reward_fraction=round(reward_s / step_s, 4) if step_s else 0.0, timeouts=scorer.stats.timeouts,
             errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
             device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history])
-        (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
+        if trainer.accelerator.is_main_process:
+            (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import threading
 import time
 from collections import defaultdict
@@ -32,6 +33,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import dspy
 
+from crux_program.interface_check import check_interface
 from optimizers.grpo.spaces import ProgramPredictors, completion_text, crux_format_score, parse_crux
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult
@@ -157,8 +159,6 @@ class DualSpaceScorer:
         return [r.rewards for r in self.verifier.check_group(problem, texts)]
 
     def _crux_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts | None]:
-        from crux_program.interface_check import check_interface
-
         cruxes = [parse_crux(t, self.predictors.crux, self.adapter) for t in texts]
         reference = reference_as_top(problem)
         interface = [check_interface(c, reference).score if c is not None else 0.0 for c in cruxes]
@@ -189,8 +189,6 @@ class DualSpaceScorer:
 
 def reference_as_top(problem: Problem) -> str:
     """The golden reference with its module renamed to the name the candidate must use (RefModule -> top)."""
-    import re
-
     if problem.reference_top == problem.top:
         return problem.reference
     return re.sub(rf"\bmodule\s+{re.escape(problem.reference_top)}\b", f"module {problem.top}", problem.reference)

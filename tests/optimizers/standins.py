@@ -23,8 +23,8 @@ def _gate(name: str, op: str) -> tuple[str, Crux, str]:
     return spec, crux, verilog
 
 
-GATES = [("and_gate", "&"), ("or_gate", "|"), ("xor_gate", "^"), ("nand_gate", "~&"), ("nor_gate", "~|"),
-         ("xnor_gate", "~^")]
+GATES = [("and_gate", "&"), ("or_gate", "|"), ("xor_gate", "^"), ("xnor_gate", "~^"), ("andn_gate", "& ~"),
+         ("orn_gate", "| ~")]
 
 
 def gate_examples(n: int = 4) -> list[dspy.Example]:

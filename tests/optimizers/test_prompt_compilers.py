@@ -66,10 +66,12 @@ def test_none_returns_an_equal_copy(examples, metric, tmp_path):
 def test_bootstrap_keeps_only_passing_traces_as_demos(examples, metric, tmp_path):
     settings = BootstrapSettings(max_bootstrapped_demos=2, max_labeled_demos=0, num_candidate_programs=1)
     compiled = BootstrapCompiler(settings, tmp_path, metric).compile(_program(examples), examples[:3], examples[3:])
-    demos = compiled.crux_to_verilog.demos
-    assert demos and all("or_gate" not in d["spec"] for d in demos), "a failing trace became a demo"
+    # All candidate sets tie on this valset; what matters is which traces were admitted as demos.
+    candidates = json.loads((tmp_path / "candidates.json").read_text())
+    tasks = {t.split(":")[0] for c in candidates for t in c["bootstrapped_tasks"]}
+    assert tasks == {"Task and_gate", "Task xor_gate"}, "only traces that pass the simulator become demos"
     state = _check_saved_and_evaluates(tmp_path, "bootstrap", examples, metric, 75.0)
-    assert len(state["crux_to_verilog"]["demos"]) == len(demos)
+    assert len(state["crux_to_verilog"]["demos"]) == len(compiled.crux_to_verilog.demos)
 
 
 def test_mipro_proposes_instructions_and_saves_them(examples, metric, tmp_path):

@@ -84,3 +84,32 @@ def test_sft_refuses_an_lm_that_is_not_local(tmp_path):
     program.set_lm(DummyLM([]))
     with pytest.raises(TypeError, match="LocalLM"):
         SFTCompiler(SFTSettings(device="cpu", max_steps=1), tmp_path).compile(program, gate_examples())
+
+
+def test_rft_trains_on_its_own_kept_samples_only(base_model, tmp_path):
+    from optimizers.config import RFTSettings
+    from optimizers.rft import RFTCompiler
+
+    examples = gate_examples(2)
+    program = DirectVerilog()
+    program.set_lm(local_lm_class(max_tokens=12)(base_model))
+    keep_task = examples[0].task_id
+
+    def keep_first_task(example, pred, trace=None, pred_name=None, pred_trace=None):
+        # A filter standing in for the simulator: passes every sample of one task, none of the other.
+        return float(example.task_id == keep_task)
+
+    settings = RFTSettings(samples_per_example=2, temperature=1.0, min_score=1.0,
+                           sft=SFTSettings(max_steps=2, per_device_train_batch_size=2, device="cpu"))
+    compiler = RFTCompiler(settings, tmp_path, keep_first_task)
+    tuned = compiler.compile(program, examples)
+    assert len(compiler.samples) == 4
+    rows = [json.loads(line) for line in (tmp_path / "sft_data" / "train.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and {r["task_id"] for r in rows} == {keep_task}
+    sampled = [s.calls[0][2]["verilog"] for s in compiler.samples if s.task_id == keep_task]
+    assert all(any(text in r["completion"][0]["content"] for r in rows) for text in sampled)
+    assert tuned.spec_to_verilog.lm.model_path == tmp_path / "checkpoint"
+    assert _changed(base_model, tmp_path / "checkpoint")
+
+    with pytest.raises(ValueError, match="No training rows"):
+        RFTCompiler(settings, tmp_path / "none_kept", lambda *a, **k: 0.0).compile(program, examples)
