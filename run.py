@@ -104,7 +104,22 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     return float(metrics.to_json()[cfg.task.optimized_metric])
 
 
-TASKS: dict[str, Callable[[DictConfig, Path], float | None]] = {"eval": eval_task}
+def make_data_task(cfg: DictConfig, run_dir: Path) -> float:
+    """Build the `data=` dataset (e.g. data=synthetic), print and save its summary table; returns its size."""
+    from crux_program.data.make_dataset import summary_table
+
+    source = instantiate(cfg.data)
+    if not hasattr(source, "build"):
+        raise ValueError(f"task=make_data builds a dataset, but data={cfg.data.name} is read in place; "
+                         "use data=synthetic (or another data source with a build step)")
+    summary = source.build(progress=bool(cfg.task.get("progress", False)))
+    table = summary_table(summary)
+    (run_dir / "summary.txt").write_text(table + "\n", encoding="utf-8")
+    print(table, flush=True)
+    return float(summary.total)
+
+
+TASKS: dict[str, Callable[[DictConfig, Path], float | None]] = {"eval": eval_task, "make_data": make_data_task}
 
 
 def run(cfg: DictConfig, run_dir: Path) -> float | None:

@@ -22,8 +22,9 @@ class BootstrapCompiler(PromptCompiler):
 
     name = "bootstrap"
 
-    def __init__(self, settings: BootstrapSettings, run_dir: Path | str, metric: Callable[..., Any]) -> None:
-        super().__init__(run_dir, metric)
+    def __init__(self, settings: BootstrapSettings, run_dir: Path | str,
+                 metric: Callable[..., Any] | None = None, sim: Any = None) -> None:
+        super().__init__(run_dir, metric, sim)
         self.settings = settings
 
     def _optimize(self, program, trainset, valset):

@@ -21,9 +21,10 @@ class GepaCompiler(PromptCompiler):
 
     name = "gepa"
 
-    def __init__(self, settings: GepaSettings, run_dir: Path | str, metric: Callable[..., Any],
+    def __init__(self, settings: GepaSettings, run_dir: Path | str,
+                 metric: Callable[..., Any] | None = None, sim: Any = None,
                  reflection_lm: dspy.BaseLM | None = None) -> None:
-        super().__init__(run_dir, metric)
+        super().__init__(run_dir, metric, sim)
         self.settings = settings
         self.reflection_lm = reflection_lm
 

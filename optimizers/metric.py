@@ -48,3 +48,21 @@ class FeedbackMetric:
             return dspy.Prediction(score=float(value.score), feedback=str(value.feedback))
         score = score_of(value)
         return dspy.Prediction(score=score, feedback=f"score {score:.2f} (the metric gave no feedback)")
+
+
+def sim_metric(sim: Any) -> Callable[..., Any]:
+    """`sim.metric.SimMetric` over a Verifier built from a SimConfig (how run.py's `sim: ${sim}` arrives)."""
+    from sim.core import Verifier
+    from sim.metric import SimMetric
+
+    return SimMetric(Verifier(sim))
+
+
+def resolve_metric(metric: Callable[..., Any] | None, sim: Any, compiler: str) -> Callable[..., Any]:
+    """The metric given, else the simulator metric for `sim`; neither is an error that says what to pass."""
+    if metric is not None:
+        return metric
+    if sim is None:
+        raise ValueError(f"compiler={compiler} needs a metric: pass metric=sim.metric.SimMetric(Verifier(...)) "
+                         "or sim=SimConfig(...) (conf/compiler/*.yaml set sim: ${sim}).")
+    return sim_metric(sim)

@@ -16,9 +16,10 @@ class MiproCompiler(PromptCompiler):
 
     name = "mipro"
 
-    def __init__(self, settings: MiproSettings, run_dir: Path | str, metric: Callable[..., Any],
+    def __init__(self, settings: MiproSettings, run_dir: Path | str,
+                 metric: Callable[..., Any] | None = None, sim: Any = None,
                  prompt_lm: dspy.BaseLM | None = None) -> None:
-        super().__init__(run_dir, metric)
+        super().__init__(run_dir, metric, sim)
         self.settings = settings
         self.prompt_lm = prompt_lm
 

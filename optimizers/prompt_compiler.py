@@ -10,6 +10,7 @@ import dspy
 
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler, bound_lm
+from optimizers.metric import resolve_metric
 
 
 def write_prompts(program: dspy.Module, path: Path) -> None:
@@ -27,11 +28,9 @@ def write_prompts(program: dspy.Module, path: Path) -> None:
 class PromptCompiler(Compiler):
     """Base of bootstrap / mipro / gepa: `_optimize` runs the DSPy optimiser; this class does the rest."""
 
-    def __init__(self, run_dir: Path | str, metric: Callable[..., Any]) -> None:
+    def __init__(self, run_dir: Path | str, metric: Callable[..., Any] | None = None, sim: Any = None) -> None:
         super().__init__(run_dir)
-        if metric is None:
-            raise ValueError(f"compiler={self.name} needs a metric: pass sim.metric.SimMetric(Verifier(...)).")
-        self.metric = metric
+        self.metric = resolve_metric(metric, sim, self.name)
 
     def _optimize(self, program: dspy.Module, trainset: list[dspy.Example],
                   valset: list[dspy.Example] | None) -> dspy.Module:

@@ -24,7 +24,7 @@ from dspy.utils.parallelizer import ParallelExecutor
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler, bound_lm, local_model_path
 from optimizers.config import RFTSettings
-from optimizers.metric import score_of
+from optimizers.metric import resolve_metric, score_of
 from optimizers.render import RenderedExample, render_call, render_examples, selected_predictors
 from optimizers.sft import bind_checkpoint, write_rows
 from optimizers.sft_train import SFTReport, train_sft
@@ -46,13 +46,11 @@ class RFTCompiler(Compiler):
 
     name = "rft"
 
-    def __init__(self, settings: RFTSettings, run_dir: Path | str, metric: Callable[..., Any],
-                 adapter: dspy.Adapter | None = None) -> None:
+    def __init__(self, settings: RFTSettings, run_dir: Path | str, metric: Callable[..., Any] | None = None,
+                 sim: Any = None, adapter: dspy.Adapter | None = None) -> None:
         super().__init__(run_dir)
-        if metric is None:
-            raise ValueError("compiler=rft needs a metric: pass sim.metric.SimMetric(Verifier(...)).")
         self.settings = settings
-        self.metric = metric
+        self.metric = resolve_metric(metric, sim, self.name)
         self.adapter = adapter
         self.report: SFTReport | None = None
         self.samples: list[Sample] = []

@@ -94,7 +94,8 @@ def module_names(source: str) -> list[str]:
     return names
 
 
-def _elaborate(source: str, top: str | None) -> pyslang.ast.InstanceSymbol:
+def _elaborate(source: str, top: str | None) -> tuple[Compilation, pyslang.ast.InstanceSymbol]:
+    """The compilation and the top instance; callers keep the compilation alive while they use symbols."""
     tree = _parse(source)
     names = module_names(source)
     if not names:
@@ -117,33 +118,24 @@ def _elaborate(source: str, top: str | None) -> pyslang.ast.InstanceSymbol:
         raise VerilogParseError(
             f"module {top or names[-1]!r} cannot be elaborated as a top (parameters without defaults?)"
         )
-    # Keep the compilation alive with the symbol: pyslang symbols do not own it.
-    instance = tops[-1]
-    _KEEP_ALIVE[id(instance)] = compilation
-    return instance
-
-
-_KEEP_ALIVE: dict[int, Compilation] = {}
+    return compilation, tops[-1]
 
 
 def module_io(source: str, top: str | None = None) -> ModuleIO:
     """Ports (with elaborated widths) and parameters of module `top` (default: the top-level module)."""
-    instance = _elaborate(source, top)
-    try:
-        body = instance.body
-        ports = []
-        for port in body.portList:
-            if not hasattr(port, "direction"):
-                continue  # interface ports carry no direction: not driven by a harness
-            direction = _DIRECTIONS.get(port.direction.name, "inout")
-            ports.append(PortIO(port.name, direction, max(1, int(port.type.bitWidth))))
-        parameters = [
-            (p.name, str(p.value)) for p in body.parameters
-            if getattr(p, "isPortParam", False) or not getattr(p, "isLocalParam", True)
-        ]
-        return ModuleIO(body.name, parameters, ports)
-    finally:
-        _KEEP_ALIVE.pop(id(instance), None)
+    _compilation, instance = _elaborate(source, top)  # symbols do not own their compilation: keep it
+    body = instance.body
+    ports = []
+    for port in body.portList:
+        if not hasattr(port, "direction"):
+            continue  # interface ports carry no direction: not driven by a harness
+        direction = _DIRECTIONS.get(port.direction.name, "inout")
+        ports.append(PortIO(port.name, direction, max(1, int(port.type.bitWidth))))
+    parameters = [
+        (p.name, str(p.value)) for p in body.parameters
+        if getattr(p, "isPortParam", False) or not getattr(p, "isLocalParam", True)
+    ]
+    return ModuleIO(body.name, parameters, ports)
 
 
 def _strip(expr):
@@ -260,44 +252,41 @@ def _edge_events(timing) -> list[tuple[str, str]]:
 
 def infer_clocking(source: str, top: str | None = None) -> Clocking:
     """Clock port, edge, reset port, polarity and sync/async of module `top`, found in its always blocks."""
-    instance = _elaborate(source, top)
-    try:
-        inputs = {p.name for p in instance.body.portList
-                  if getattr(p, "direction", None) is not None and p.direction.name == "In"}
-        clocks: Counter[tuple[str, str]] = Counter()
-        resets: Counter[tuple[str, bool]] = Counter()
-        async_resets: set[str] = set()
+    _compilation, instance = _elaborate(source, top)
+    inputs = {p.name for p in instance.body.portList
+              if getattr(p, "direction", None) is not None and p.direction.name == "In"}
+    clocks: Counter[tuple[str, str]] = Counter()
+    resets: Counter[tuple[str, bool]] = Counter()
+    async_resets: set[str] = set()
 
-        def visit(symbol) -> bool:
-            if symbol.kind != pyslang.ast.SymbolKind.ProceduralBlock:
-                return True
-            body = symbol.body
-            if body.kind != pyslang.ast.StatementKind.Timed:
-                return True
-            edges = _edge_events(body.timing)
-            if not edges:
-                return True
-            tests = [t for c in _reset_conditions(body.stmt) for t in _condition_tests(c)]
-            tested = {name for name, _ in tests}
-            for name, edge in edges:
-                if len(edges) > 1 and name in tested:
-                    async_resets.add(name)  # an edge event that is also the reset test
-                else:
-                    clocks[(name, edge)] += 1
-            for test in tests:
-                resets[test] += 1
+    def visit(symbol) -> bool:
+        if symbol.kind != pyslang.ast.SymbolKind.ProceduralBlock:
             return True
+        body = symbol.body
+        if body.kind != pyslang.ast.StatementKind.Timed:
+            return True
+        edges = _edge_events(body.timing)
+        if not edges:
+            return True
+        tests = [t for c in _reset_conditions(body.stmt) for t in _condition_tests(c)]
+        tested = {name for name, _ in tests}
+        for name, edge in edges:
+            if len(edges) > 1 and name in tested:
+                async_resets.add(name)  # an edge event that is also the reset test
+            else:
+                clocks[(name, edge)] += 1
+        for test in tests:
+            resets[test] += 1
+        return True
 
-        instance.body.visit(visit)
-        clock_votes = [(k, v) for k, v in clocks.most_common() if k[0] in inputs]
-        if not clock_votes:
-            return Clocking()
-        (clock, edge), _ = clock_votes[0]
-        clock_names = {name for name, _ in clocks}
-        reset_votes = [(k, v) for k, v in resets.most_common() if k[0] in inputs and k[0] not in clock_names]
-        if not reset_votes:
-            return Clocking(clock=clock, clock_edge=edge)
-        (reset, active_low), _ = reset_votes[0]
-        return Clocking(clock, edge, reset, active_low, reset in async_resets)
-    finally:
-        _KEEP_ALIVE.pop(id(instance), None)
+    instance.body.visit(visit)
+    clock_votes = [(k, v) for k, v in clocks.most_common() if k[0] in inputs]
+    if not clock_votes:
+        return Clocking()
+    (clock, edge), _ = clock_votes[0]
+    clock_names = {name for name, _ in clocks}
+    reset_votes = [(k, v) for k, v in resets.most_common() if k[0] in inputs and k[0] not in clock_names]
+    if not reset_votes:
+        return Clocking(clock=clock, clock_edge=edge)
+    (reset, active_low), _ = reset_votes[0]
+    return Clocking(clock, edge, reset, active_low, reset in async_resets)

@@ -34,7 +34,8 @@ def build_all(cfg, tmp_path: Path) -> None:
     """Instantiate every typed object run.py builds (without loading a model or simulating)."""
     assert isinstance(instantiate(cfg.lm), LMConfig)
     assert isinstance(instantiate(cfg.sim), SimConfig)
-    assert isinstance(instantiate(cfg.task.eval), EvalConfig)
+    if "eval" in cfg.task:  # evaluating tasks; others (make_data) have their own settings
+        assert isinstance(instantiate(cfg.task.eval), EvalConfig)
     assert isinstance(instantiate(cfg.compiler, run_dir=tmp_path / "compiler"), Compiler)
     program = instantiate(cfg.program.module)
     assert list(program.named_predictors()), "the program has no predictors"

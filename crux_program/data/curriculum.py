@@ -63,7 +63,8 @@ class SyntheticConfig:
             raise ValueError(f"unknown families {unknown}; choose from {sorted(FAMILIES)}")
         missing = [f for f in self.held_out_families if f not in names]
         if missing:
-            raise ValueError(f"held_out_families {missing} are not in `families`; add them or drop them")
+            raise ValueError(f"held_out_families {missing} are not in `families`: add them to `families`, or set "
+                             f"held_out_families (--held-out) to families you use")
         if len(self.seen_families()) == 0:
             raise ValueError("every family is held out; leave at least one family for training")
         bad = [k for k in self.degradation_mix if k not in LEVELS]

@@ -27,7 +27,8 @@ _WIDTH_PATTERNS = (  # most specific first: a whole "(8 bits)", then ", 8 bits",
     re.compile(r",\s*" + _BITS, re.IGNORECASE),
     re.compile(r"\b" + _BITS + r"\s*", re.IGNORECASE),
 )
-CLOCK_RESET = re.compile(r"^(clk|clock|\w*_clk|clk_\w+|rst|reset|areset|arst|\w*rst\w*|\w*reset\w*)$", re.IGNORECASE)
+CLOCK_RESET = re.compile(r"^(?:a?rst|a?reset|clk|clock)(?:_n|_b|n)?$|^\w+_(?:clk|clock|rst|reset)(?:_n)?$"
+                         r"|^(?:clk|clock|rst|reset)_(?!en$)\w+$", re.IGNORECASE)  # clk_en is an enable, not a clock
 
 
 @dataclass(frozen=True)

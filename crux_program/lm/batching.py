@@ -46,8 +46,8 @@ class RequestBatcher(Generic[Job, Result]):
     run_batch: takes the jobs of one batch (in arrival order) and returns one result per job, in the same
         order; an exception fails every job of that batch.
     max_batch_size: the most jobs one batch holds.
-    window_s: after the first job of a batch arrives, how long to wait for more before running it (jobs
-        already queued are taken at once; a full batch runs without waiting).
+    window_s: after a job arrives, how long to wait for another before running the batch (sliding, at most
+        5 windows from the first job; jobs already queued are taken at once; a full batch runs at once).
     """
 
     def __init__(self, run_batch: Callable[[Sequence[Job]], Sequence[Result]], max_batch_size: int = 16,
@@ -92,11 +92,15 @@ class RequestBatcher(Generic[Job, Result]):
             worker.join(timeout=60)
 
     def _collect(self, first: tuple[Job, Future]) -> tuple[list[tuple[Job, Future]], bool]:
-        """The batch that starts with `first`; the flag says the close sentinel was seen."""
+        """The batch that starts with `first`; the flag says the close sentinel was seen.
+
+        The window slides: each arrival gives stragglers another `window_s`, up to 5 windows in all, because
+        a pool's threads do not all start at once (on a loaded machine they trickle in over tens of ms).
+        """
         batch = [first]
-        deadline = time.monotonic() + self.window_s
+        start = time.monotonic()
+        deadline = start + self.window_s
         while len(batch) < self.max_batch_size:
-            # Take what is already queued at once, then wait out the window for stragglers.
             timeout = deadline - time.monotonic()
             try:
                 item = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
@@ -105,6 +109,7 @@ class RequestBatcher(Generic[Job, Result]):
             if item is None:
                 return batch, True
             batch.append(item)
+            deadline = min(time.monotonic() + self.window_s, start + 5 * self.window_s)
         return batch, False
 
     def _loop(self) -> None:

@@ -7,12 +7,17 @@ to a `RequestBatcher`: requests from DSPy's threads that arrive within a short w
 in ONE `generate` call, each row sampling with its own settings (crux_program.lm.sampling).
 
 Seeds: a request at temperature > 0 is identified by its prompt and settings; its k-th draw in this engine
-uses `derive_seed(seed, key, k)` (crux_program.lm.sampling.DrawSeeds). So n identical requests (DSPy's n candidates, or n separate calls with the
-cache off) give n different samples, and the same sequence of calls gives the same samples in every run.
+uses `derive_seed(seed, key, k)` (crux_program.lm.sampling.DrawSeeds). So n identical requests (DSPy's n
+candidates, or n separate calls with the cache off) give n different samples, and the same sequence of calls
+gives the same samples in every run.
+
+A model folder is a full model (config.json) or a PEFT adapter (adapter_config.json; transformers loads its
+base and applies it), as the SFT compiler saves with or without merging.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +66,22 @@ def resolve_dtype(dtype: str, device: str):
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
 
 
+def tokenizer_folder(model_path: Path) -> Path:
+    """Where the tokenizer of `model_path` lives: the folder itself, or an adapter's base model folder."""
+    if (model_path / "config.json").exists():
+        return model_path
+    adapter_config = model_path / "adapter_config.json"
+    if not adapter_config.exists():
+        raise FileNotFoundError(f"No model folder at {model_path} (neither config.json nor adapter_config.json). "
+                                "Build one with crux_program.lm.tiny.build_tiny_model or point `model` at a local "
+                                "Hugging Face model folder.")
+    if (model_path / "tokenizer_config.json").exists():
+        return model_path
+    import json
+
+    return Path(json.loads(adapter_config.read_text())["base_model_name_or_path"])
+
+
 class LocalEngine:
     """Loads `model_path` (tokenizer + causal LM) once and serves `complete(request)` from any thread.
 
@@ -75,16 +96,14 @@ class LocalEngine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.model_path = Path(model_path)
-        if not (self.model_path / "config.json").exists():
-            raise FileNotFoundError(f"No model folder at {self.model_path} (config.json missing). Build one with "
-                                    "crux_program.lm.tiny.build_tiny_model or point `model` at a local HF folder.")
+        tokenizer_path = tokenizer_folder(self.model_path)
         self.device_name, self.dtype_name = device, dtype
         self.device = resolve_device(device)
         self.seed = seed
         self.cpu_threads = cpu_threads
         if cpu_threads > 0 and self.device == "cpu":
             torch.set_num_threads(cpu_threads)  # process-wide: torch has no per-model thread pool
-        self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
         if self.tokenizer.chat_template is None:
             raise ValueError(f"The tokenizer in {self.model_path} has no chat template; DSPy sends chat messages. "
                              "Use an instruct model folder or build one with build_tiny_model (ChatML).")
@@ -97,6 +116,8 @@ class LocalEngine:
         if self.pad_id is None:  # many instruct models ship without a pad token; EOS pads just as well
             self.pad_id = self.eos_ids[0]
         self.draw_seeds = DrawSeeds()
+        # Rust tokenizers can raise "Already borrowed" when one is used from several threads at once.
+        self._tokenizer_lock = threading.Lock()
         self.batcher: RequestBatcher[GenerationJob, Generation] = RequestBatcher(
             self.generate_batch, max_batch_size=max_batch_size, window_s=window_s,
             name=f"lm-batcher-{self.model_path.name}")
@@ -113,10 +134,10 @@ class LocalEngine:
         from dspy.lm15 import Message, Response, Usage
 
         validate_request(request)
-        prompt = self.render_prompt(request)
-        settings = request_settings(request, self.seed)
-        settings = self.draw_seeds.assign(prompt, settings)
-        ids = tuple(self.tokenizer.encode(prompt, add_special_tokens=False))
+        with self._tokenizer_lock:
+            prompt = self.render_prompt(request)
+            ids = tuple(self.tokenizer.encode(prompt, add_special_tokens=False))
+        settings = self.draw_seeds.assign(prompt, request_settings(request, self.seed))
         result = self.batcher.run(GenerationJob(ids, settings))
         text, finish = apply_stop(result.text, request.config.stop, result.finish_reason)
         return Response(id=None, model=request.model, message=Message.assistant(text), finish_reason=finish,
@@ -187,7 +208,8 @@ class LocalEngine:
                 finish = "stop"
                 break
             kept.append(token)
-        text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        with self._tokenizer_lock:
+            text = self.tokenizer.decode(kept, skip_special_tokens=True)
         return Generation(text, len(job.prompt_ids), len(kept) + (finish == "stop"), finish)
 
 

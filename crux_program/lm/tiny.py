@@ -139,20 +139,32 @@ def tiny_model_key(settings: dict, texts_digest: str = "default") -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def ensure_tiny_model(cache_dir: Path, settings: dict) -> Path:
-    """The tiny model for `settings` under `cache_dir/tiny-<hash>`, built there first if missing.
+def texts_digest(texts: Iterable[str] | None) -> str:
+    """Content hash of a tokenizer corpus ("default" for the built-in one)."""
+    if texts is None:
+        return "default"
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def ensure_tiny_model(cache_dir: Path, settings: dict, texts: Iterable[str] | None = None) -> Path:
+    """The tiny model for `settings` (and tokenizer `texts`) under `cache_dir/tiny-<hash>`, built if missing.
 
     Built in a temporary sibling folder and renamed into place, so a crashed or concurrent build never
     leaves a half-written folder that later runs would load.
     """
     cache_dir = Path(cache_dir)
-    target = cache_dir / f"tiny-{tiny_model_key(settings)}"
+    texts = None if texts is None else list(texts)
+    target = cache_dir / f"tiny-{tiny_model_key(settings, texts_digest(texts))}"
     if (target / "config.json").exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tiny-build-", dir=cache_dir))
     try:
-        build_tiny_model(staging, **settings)
+        build_tiny_model(staging, texts=texts, **settings)
         try:
             os.replace(staging, target)
         except OSError:

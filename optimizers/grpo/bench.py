@@ -28,19 +28,23 @@ class RewardShare:
     mean_generation_s: float
     mean_reward_s: float
     reward_fraction: float
+    realise_s: float = 0.0
+    sim_fraction: float = 0.0
 
     def lines(self) -> list[str]:
         verdict = "meets" if self.reward_fraction <= 0.10 else "misses"
         return [f"steps: {self.steps}", f"mean step time: {self.mean_step_s:.3f} s",
                 f"mean generation time: {self.mean_generation_s:.3f} s",
                 f"mean reward time: {self.mean_reward_s:.3f} s",
-                f"reward / step time: {self.reward_fraction:.1%} ({verdict} the 10% target)"]
+                f"reward / step time: {self.reward_fraction:.1%} ({verdict} the 10% target)",
+                f"  of which CRUX realisation by the policy (generation inside the reward): {self.realise_s:.2f} s "
+                f"in all; without it, reward / step time: {self.sim_fraction:.1%}"]
 
 
 def share_from_report(report: dict) -> RewardShare:
     """The figures from a `grpo_report.json` (written by GRPOCompiler)."""
     return RewardShare(report["steps"], report["mean_step_s"], report["mean_generation_s"], report["mean_reward_s"],
-                       report["reward_fraction"])
+                       report["reward_fraction"], report.get("realise_s", 0.0), report.get("sim_fraction", 0.0))
 
 
 def find_report(run: Path) -> Path:

@@ -35,7 +35,8 @@ from sim.config import SimConfig
 
 @dataclass
 class GRPOReport:
-    """What one GRPO run did; `reward_fraction` is reward time / step time (the <= 10% target)."""
+    """What one GRPO run did. `reward_fraction` is reward time / step time (the <= 10% target); reward time
+    includes the policy's greedy realisation of CRUXes (`realise_s`), and `sim_fraction` leaves it out."""
 
     checkpoint: str
     prompts: int
@@ -45,6 +46,8 @@ class GRPOReport:
     mean_generation_s: float
     mean_reward_s: float
     reward_fraction: float
+    realise_s: float
+    sim_fraction: float
     timeouts: int
     errors: int
     stopped_by_time_budget: bool
@@ -180,12 +183,15 @@ class GRPOCompiler(Compiler):
                 start: float, device: str, lora: bool) -> GRPOReport:
         budget = next((c for c in trainer.callback_handler.callbacks if isinstance(c, TimeBudget)), None)
         step_s, reward_s = sum(timer.step_seconds), sum(scorer.stats.batch_seconds)
+        realise_s = sum(scorer.stats.realise_seconds)
         report = GRPOReport(
             checkpoint=str(checkpoint), prompts=prompts, steps=trainer.state.global_step,
             seconds=round(time.perf_counter() - start, 2), mean_step_s=timer.summary(timer.step_seconds),
             mean_generation_s=timer.summary(timer.generation_seconds),
             mean_reward_s=timer.summary(scorer.stats.batch_seconds),
-            reward_fraction=round(reward_s / step_s, 4) if step_s else 0.0, timeouts=scorer.stats.timeouts,
+            reward_fraction=round(reward_s / step_s, 4) if step_s else 0.0, realise_s=round(realise_s, 3),
+            sim_fraction=round(max(reward_s - realise_s, 0.0) / step_s, 4) if step_s else 0.0,
+            timeouts=scorer.stats.timeouts,
             errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
             device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history])
         if trainer.accelerator.is_main_process:

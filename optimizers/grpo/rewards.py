@@ -75,9 +75,11 @@ def run_with_deadline(fn: Callable[[], Any], timeout_s: float) -> "asyncio.Futur
 
 @dataclass
 class ScoreStats:
-    """What scoring cost, for the benchmark: seconds per scored batch, timeouts and errors so far."""
+    """What scoring cost, for the benchmark: seconds per scored batch (realisation included), seconds spent
+    realising CRUXes as code with the policy (generation inside the reward), timeouts and errors so far."""
 
     batch_seconds: list[float] = field(default_factory=list)
+    realise_seconds: list[float] = field(default_factory=list)
     timeouts: int = 0
     errors: int = 0
 
@@ -163,13 +165,18 @@ class DualSpaceScorer:
         reference = reference_as_top(problem)
         interface = [check_interface(c, reference).score if c is not None else 0.0 for c in cruxes]
         functional: list[float | None] = [0.0] * len(texts)
-        realisable = [i for i, c in enumerate(cruxes) if c is not None]
         if self.realiser is None:
             functional = [None] * len(texts)
-        elif realisable:
-            code = self.realiser.realise([(problem.spec, cruxes[i]) for i in realisable])
-            for i, result in zip(realisable, self.verifier.check_group(problem, code)):
-                functional[i] = result.rewards.functional
+        else:
+            # Only complete CRUXes are worth realising (an incomplete one scores 0), and identical ones once:
+            # realisation is generation paid inside the reward, the dearest part of it.
+            unique = {c.to_markdown(): c for c in cruxes if c is not None and not c.missing_parts()}
+            if unique:
+                started = time.perf_counter()
+                code = self.realiser.realise([(problem.spec, c) for c in unique.values()])
+                self.stats.realise_seconds.append(time.perf_counter() - started)
+                scores = {key: r.rewards.functional for key, r in zip(unique, self.verifier.check_group(problem, code))}
+                functional = [scores.get(c.to_markdown(), 0.0) if c is not None else 0.0 for c in cruxes]
         return [RewardParts(format=crux_format_score(c), compile=s, functional=f)  # type: ignore[arg-type]
                 for c, s, f in zip(cruxes, interface, functional)]
 

@@ -21,6 +21,7 @@ else:  # loaded as a top-level module inside the simulator: skip importing the w
 
 DRIVE_OFFSET_NS = 7  # 2 ns after the posedge at 5: inputs never change on a clock edge
 PERIOD_NS = 10
+RESET_DELAY_NS = 1  # reset changes at 8 ns: still before the 9 ns sample, so an async reset shows at once
 
 
 def _first_difference(plan: DiffPlan, expected: str, got: str) -> tuple[str, str, str]:
@@ -58,12 +59,23 @@ async def differential(dut) -> None:
     plan = DiffPlan.read(Path(os.environ["SIM_DIFF_PLAN"]))
     values, first_checked = build_stimulus(plan)
     stim = dut.stim
+    reset_mask = 0 if plan.reset_lsb is None else 1 << plan.reset_lsb
     await Timer(DRIVE_OFFSET_NS, unit="ns")
+    previous = values[0] & reset_mask if values else 0
     for cycle, value in enumerate(values):
         if cycle == first_checked:
             dut.check_en.value = 1
-        stim.value = value
-        await Timer(PERIOD_NS, unit="ns")
+        if (value ^ previous) & reset_mask:
+            # The reset moves 1 ns after the other inputs: a design whose reset edge races with a data
+            # change must not pass or fail by the simulator's event order.
+            stim.value = (value & ~reset_mask) | (previous & reset_mask)
+            await Timer(RESET_DELAY_NS, unit="ns")
+            stim.value = value
+            await Timer(PERIOD_NS - RESET_DELAY_NS, unit="ns")
+        else:
+            stim.value = value
+            await Timer(PERIOD_NS, unit="ns")
+        previous = value
     samples = _int(dut.samples.value)
     results = [_candidate_result(dut, plan, k, samples) for k in range(plan.n_candidates)]
     Path(plan.results_path).write_text(json.dumps({"complete": True, "candidates": results}))

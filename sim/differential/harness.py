@@ -129,7 +129,8 @@ def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modul
             f"        err_{k} = err_{k} + 1;\n"
             f"      end"
         )
-    parts.append("  task check;\n    begin\n      samples = samples + 1;\n" + "\n".join(checks) + "\n    end\n  endtask")
+    body = "\n".join(checks)
+    parts.append(f"  task check;\n    begin\n      samples = samples + 1;\n{body}\n    end\n  endtask")
     if clocking.clock is not None:
         parts.append(
             f"  always #{PERIOD_NS // 2} clk = ~clk;\n"

@@ -70,7 +70,8 @@ def _compile_alone(design: _Design, k: int, code: str) -> _Verdict | None:
         status = Status.SYNTAX_ERROR if "syntax error" in res.output.lower() else Status.COMPILE_ERROR
         if res.timed_out:
             status = Status.TIMEOUT
-        first = next((line for line in res.output.splitlines() if "error:" in line.lower() or "syntax error" in line.lower()), res.output[:200])
+        lines = res.output.splitlines()
+        first = next((ln for ln in lines if "error:" in ln.lower() or "syntax error" in ln.lower()), res.output[:200])
         return _Verdict(status, first.strip(), res.output, seconds=seconds)
     try:
         problems = port_problems(design.io, module_io(code, top))
@@ -187,6 +188,9 @@ def _to_result(task_id: str, code: str | None, verdict: _Verdict) -> SimResult:
 
 def run_differential(problem: Problem, codes: list[str | None], config: SimConfig, workdir: Path) -> list[SimResult]:
     """Verdicts for `codes` (extracted Verilog, None = no code) against `problem.reference`, one simulation."""
+    if config.simulator != "icarus":
+        raise ValueError(f"differential mode runs on Icarus only (SimConfig.simulator={config.simulator!r}): "
+                         "use simulator='icarus'; see docs/SIM_DIFFERENTIAL.md for the state of Verilator")
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -194,6 +198,9 @@ def run_differential(problem: Problem, codes: list[str | None], config: SimConfi
         clocking = infer_clocking(problem.reference, problem.reference_top)
     except VerilogParseError as exc:
         bad = _Verdict(Status.RUNTIME_ERROR, f"reference of {problem.task_id} is unusable: {exc}")
+        return [_to_result(problem.task_id, c, bad) for c in codes]
+    if not io.outputs:
+        bad = _Verdict(Status.RUNTIME_ERROR, f"reference of {problem.task_id} has no outputs: nothing to compare")
         return [_to_result(problem.task_id, c, bad) for c in codes]
     design = _Design(problem, io, clocking, config, workdir)
     verdicts: dict[int, _Verdict] = {k: _Verdict(Status.NO_CODE, "no Verilog code found in the completion")

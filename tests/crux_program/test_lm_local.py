@@ -111,3 +111,47 @@ def test_state_round_trip_and_copies_share_the_engine(scripted_dir):
 def test_missing_folder_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="build_tiny_model"):
         LocalLM(tmp_path / "nothing-here")
+
+
+def test_program_save_and_load_rebuilds_the_local_lm(scripted_dir, tmp_path):
+    lm = LocalLM(scripted_dir, device="cpu", max_tokens=8)
+    program = dspy.Predict("question -> answer")
+    program.lm = lm
+    program.save(tmp_path / "program.json")
+    restored = dspy.Predict("question -> answer")
+    restored.load(tmp_path / "program.json", allow_unsafe_lm_state=True)
+    assert isinstance(restored.lm, LocalLM) and restored.lm.model_path == scripted_dir
+    assert restored(question="hi").answer == "forty-two"
+    lm.close()
+    restored.lm.close()
+
+
+def test_predict_with_n_gets_n_completions(scripted_dir):
+    lm = LocalLM(scripted_dir, device="cpu", max_tokens=8)
+    with dspy.context(lm=lm, adapter=dspy.ChatAdapter(use_json_adapter_fallback=False)):
+        prediction = dspy.Predict("question -> answer", n=3)(question="hi")
+    lm.close()
+    assert prediction.completions.answer == ["forty-two"] * 3
+    assert lm.stats.jobs == 3
+
+
+def test_a_lora_adapter_folder_serves_like_a_model(random_dir, tmp_path):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)  # the adapter's random init: same test every run
+    base = AutoModelForCausalLM.from_pretrained(random_dir)
+    adapted = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    adapted.save_pretrained(tmp_path / "adapter")  # no tokenizer saved: it comes from the base folder
+    lm = LocalLM(random_dir, device="cpu", max_tokens=10)
+    tuned = lm.with_model(tmp_path / "adapter")
+    (text,) = tuned("Write a counter.")
+    ids = torch.tensor([tuned.local_engine.tokenizer.encode("module counter;")])
+    with torch.no_grad():
+        base_logits = lm.local_engine.model(ids).logits
+        tuned_logits = tuned.local_engine.model(ids).logits
+    lm.close()
+    tuned.close()
+    assert isinstance(text, str) and tuned.model_path == tmp_path / "adapter"
+    assert not torch.allclose(base_logits, tuned_logits)  # the adapter's (random, non-zero) weights are applied

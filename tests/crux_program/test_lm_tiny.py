@@ -105,3 +105,15 @@ def test_build_lm_tiny_builds_into_the_cache_and_generates(tmp_path):
         assert isinstance(out, str)
     finally:
         lm.close()
+
+
+def test_ensure_tiny_model_keys_the_folder_on_the_tokenizer_texts(tmp_path):
+    from transformers import AutoTokenizer
+
+    from crux_program.lm.tiny import ensure_tiny_model
+
+    texts = ["zorblatt module zorblatt"] * 30
+    default = ensure_tiny_model(tmp_path, SMALL)
+    custom = ensure_tiny_model(tmp_path, SMALL, texts=texts)
+    assert custom != default and ensure_tiny_model(tmp_path, SMALL, texts=iter(texts)) == custom
+    assert len(AutoTokenizer.from_pretrained(custom).tokenize(" zorblatt")) == 1

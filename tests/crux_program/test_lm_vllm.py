@@ -22,3 +22,63 @@ def test_other_backends_never_import_vllm():
             "print('vllm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "False"
+
+
+class _FakeLLM:
+    """Stands in for vllm.LLM (vLLM cannot run on a CPU machine): records what our engine hands it."""
+
+    instances: list[_FakeLLM] = []
+
+    def __init__(self, model: str, dtype: str, seed: int, **kwargs) -> None:
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.generate_calls: list[tuple[list[str], list]] = []
+        _FakeLLM.instances.append(self)
+
+    def get_tokenizer(self):
+        return self.tokenizer
+
+    def generate(self, prompts, params, use_tqdm=False):
+        from types import SimpleNamespace
+
+        self.generate_calls.append((list(prompts), list(params)))
+        return [SimpleNamespace(prompt_token_ids=[1, 2, 3], outputs=[SimpleNamespace(
+            text=f"[[ ## answer ## ]]\nseed {p.seed}\n\n[[ ## completed ## ]]", token_ids=[4, 5], finish_reason="stop")])
+            for p in params]
+
+
+def test_vllm_engine_batches_requests_with_their_own_sampling_params(monkeypatch, tmp_path):
+    import types
+    from dataclasses import dataclass
+
+    import dspy
+
+    from tests.crux_program.lm_fixtures import random_tiny_model
+
+    @dataclass
+    class SamplingParams:
+        temperature: float
+        top_p: float
+        max_tokens: int
+        seed: int
+        stop: list | None = None
+
+    fake = types.ModuleType("vllm")
+    fake.LLM, fake.SamplingParams = _FakeLLM, SamplingParams
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    model_dir = random_tiny_model(tmp_path / "m")
+    lm = build_lm(LMConfig(kind="vllm", model=str(model_dir), temperature=0.7, top_p=0.9, max_tokens=33,
+                           batch_window_ms=300))
+    devset = [dspy.Example(question=f"q{i}").with_inputs("question") for i in range(4)]
+    evaluate = dspy.Evaluate(devset=devset, metric=lambda ex, pred, trace=None: pred.answer.startswith("seed"),
+                             num_threads=4, display_progress=False)
+    with dspy.context(lm=lm, adapter=dspy.ChatAdapter(use_json_adapter_fallback=False)):
+        assert evaluate(dspy.Predict("question -> answer")).score == 100.0
+    llm = _FakeLLM.instances[-1]
+    prompts = [p for call in llm.generate_calls for p in call[0]]
+    params = [p for call in llm.generate_calls for p in call[1]]
+    assert len(llm.generate_calls) < 4 and len(prompts) == 4  # merged
+    assert all(p.endswith("<|im_start|>assistant\n") for p in prompts)  # the model's chat template
+    assert {(p.temperature, p.top_p, p.max_tokens) for p in params} == {(0.7, 0.9, 33)}
+    lm.engine.close()

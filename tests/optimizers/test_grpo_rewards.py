@@ -140,3 +140,20 @@ def test_sim_rewards_adapter_scores_code_space(verifier):
     assert func(**kwargs) == [1.0, 0.0] and fmt(**kwargs) == [1.0, 0.0] and comp(**kwargs) == [1.0, 0.0]
     assert [f.__name__ for f in (fmt, comp, func)] == ["sim_format", "sim_compile", "sim_functional"]
     assert RewardParts().functional == 0.0
+
+
+def test_identical_and_incomplete_cruxes_are_not_realised_twice(verifier):
+    class Counting(GoldRealiser):
+        calls: list = []
+
+        def realise(self, items):
+            self.calls.append(len(items))
+            return super().realise(items)
+
+    incomplete = CRUX.model_copy(update={"key_considerations": []})
+    realiser = Counting()
+    s = scorer(verifier, realiser)
+    fmt, _, func = run_rewards(s, [crux_answer(CRUX)] * 3 + [crux_answer(incomplete)], ["crux"] * 4)
+    assert realiser.calls == [1], "three identical CRUXes realise once; the incomplete one not at all"
+    assert func == [1.0, 1.0, 1.0, 0.0] and fmt[3] == pytest.approx(2 / 3)
+    assert len(s.stats.realise_seconds) == 1

@@ -86,10 +86,9 @@ class PriorityEncoder:
             PortSpec(idx, "output", iw, "index of the winning bit", reg=True),
             PortSpec(valid, "output", 1, "1 when any bit is set"),
         )
-        order = range(w) if msb else range(w - 1, -1, -1)  # later assignments win
-        loop = "\n".join(f"if ({req}[{i}]) {idx} = {lit(iw, i)};" for i in order)
-        body = indent(f"assign {valid} = |{req};\n\nalways @(*) begin\n    {idx} = {lit(iw, 0)};\n"
-                      f"{indent(loop)}\nend")
+        loop = f"for (i = 0; i < {w}; i = i + 1)" if msb else f"for (i = {w - 1}; i >= 0; i = i - 1)"
+        body = indent(f"integer i;\n\nassign {valid} = |{req};\n\nalways @(*) begin\n    {idx} = {lit(iw, 0)};\n"
+                      f"    {loop}  // the last set bit visited wins\n        if ({req}[i]) {idx} = i[{iw - 1}:0];\nend")
         side = "highest" if msb else "lowest"
         return Design(
             family=self.name, module=module, params=(("width", str(w)), ("priority", "msb" if msb else "lsb")),
