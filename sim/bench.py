@@ -58,11 +58,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def bench_inputs(problems: Sequence[Problem], group: int, seed: int) -> list[tuple[Problem, list[str]]]:
-    """Each problem with its candidates: the reference (renamed to the top) and `group - 1` mutants."""
+    """Each problem with its candidates: the reference (renamed to the top) and `group - 1` mutants.
+
+    Each problem gets its own mutant seed: with one seed for all, every problem draws the same sequence of
+    mutation operators and so the same share of non-compiling candidates.
+    """
     out = []
-    for problem in problems:
+    for index, problem in enumerate(problems):
         reference = reference_as_candidate(problem)
-        out.append((problem, [reference] + mutants(reference, group - 1, seed)))
+        out.append((problem, [reference] + mutants(reference, group - 1, seed + index)))
     return out
 
 

@@ -111,7 +111,8 @@ def run(shape: str, steps: int, device: str, out: Path, completion_tokens: int, 
     model_path = build_model(shape, out / "model", tokenizer_texts(program, examples))
     program.set_lm(LocalLM(model_path, device="cpu", max_tokens=completion_tokens))  # only its path is used
     settings = GRPOSettings(max_steps=steps, device=device, lora=lora, max_completion_length=completion_tokens,
-                            realise_max_new_tokens=completion_tokens, learning_rate=1e-5, group_timeout_s=60)
+                            realise_max_new_tokens=completion_tokens, learning_rate=1e-5, group_timeout_s=60,
+                            max_time_s=None)
     compiler = GRPOCompiler(settings, out / "run", sim=SimConfig(mode="differential", timeout_s=30, jobs=1))
     with dspy.context(adapter=dspy.ChatAdapter()):
         compiler.compile(program, examples)

@@ -1,4 +1,5 @@
-"""GRPOSettings: the typed configuration of `compiler=grpo` (Hydra builds it from conf/compiler/grpo.yaml).
+"""GRPOSettings: the typed configuration of `compiler=grpo` (Hydra builds it from conf/compiler/grpo.yaml,
+whose values are these defaults).
 
 Defaults follow the paper: 5 rollouts per prompt, no KL term (beta = 0), both spaces, progressive weights.
 """
@@ -36,20 +37,20 @@ class GRPOSettings:
     prompts_per_step: int = 2
     per_device_train_batch_size: int | None = None
     gradient_accumulation_steps: int = 1
-    max_steps: int = 20
+    max_steps: int = 24
     num_train_epochs: float = 1.0
-    learning_rate: float = 1e-5
+    learning_rate: float = 1e-4  # tiny model, full weights; ~1e-5 with LoRA on real models
     beta: float = 0.0
     loss_type: str = "dapo"
     temperature: float = 1.0
     top_p: float = 1.0
-    max_completion_length: int = 512
+    max_completion_length: int = 256
     schedule: RewardSchedule = field(default_factory=RewardSchedule)
     crux_functional: bool = True
-    realise_max_new_tokens: int = 512
+    realise_max_new_tokens: int = 256
     group_timeout_s: float = 60.0
     sim_concurrency: int = 0
-    max_time_s: float | None = None
+    max_time_s: float | None = 300.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     lora: bool | None = None
     lora_r: int = 16

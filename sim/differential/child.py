@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         hdl_toplevel=WRAPPER_TOP,
         build_dir=build_dir,
         timescale=("1ns", "1ps"),
-        always=True,
+        always=False,  # the parent compiled the group already (same command): the runner skips the build
     )
     here = str(Path(__file__).resolve().parent)
     runner.test(

@@ -10,14 +10,13 @@ simulate each of its candidates alone so that only the culprit is blamed.
 from __future__ import annotations
 
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.config import SimConfig
 from sim.differential.harness import (
-    StimLayout, declared_modules, port_problems, rename_modules, samples_per_cycle, wrapper_source,
+    WRAPPER_TOP, StimLayout, declared_modules, port_problems, rename_modules, samples_per_cycle, wrapper_source,
 )
 from sim.differential.stimulus import DiffPlan, harvest_constants
 from sim.interface import Clocking, ModuleIO, VerilogParseError, infer_clocking, module_io
@@ -53,33 +52,38 @@ class _Design:
     workdir: Path
 
 
-def _compile_alone(design: _Design, k: int, code: str) -> _Verdict | None:
-    """None when candidate k compiles alone and fits the reference's ports; else its verdict."""
-    start = time.monotonic()
+def _screen(design: _Design, code: str) -> _Verdict | None:
+    """In-process checks (about 1 ms): top module declared, parses (pyslang), ports equal the reference's."""
     top = design.problem.top
     if top not in declared_modules(code):
         return _Verdict(Status.COMPILE_ERROR, f"module '{top}' not found: the design must declare `module {top}`")
+    try:
+        problems = port_problems(design.io, module_io(code, top))
+    except VerilogParseError as exc:
+        return _Verdict(Status.SYNTAX_ERROR, str(exc))
+    if problems:
+        return _Verdict(Status.COMPILE_ERROR, "interface differs from the reference: " + "; ".join(problems))
+    return None
+
+
+def _compiler_verdict(output: str, timed_out: bool = False) -> _Verdict:
+    status = Status.SYNTAX_ERROR if "syntax error" in output.lower() else Status.COMPILE_ERROR
+    lines = output.splitlines()
+    first = next((ln for ln in lines if "error:" in ln.lower() or "syntax error" in ln.lower()), output[:200])
+    return _Verdict(Status.TIMEOUT if timed_out else status, first.strip(), output)
+
+
+def _compile_alone(design: _Design, k: int, code: str) -> _Verdict | None:
+    """None when candidate k compiles alone with the official flags; else its verdict (group build failed)."""
+    top = design.problem.top
     folder = design.workdir / f"cand{k}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cand.sv").write_text(code)
     cmd = ["iverilog", "-Wall", "-Winfloop", "-Wno-timescale", "-g2012", "-s", top, "-o", "cand.vvp", "cand.sv"]
     res = run_sandboxed(cmd, folder, min(COMPILE_TIMEOUT_S, design.config.timeout_s), design.config.memory_mb,
                         design.config.max_output_bytes, design.config.max_file_mb)
-    seconds = time.monotonic() - start
     if res.timed_out or res.returncode != 0:
-        status = Status.SYNTAX_ERROR if "syntax error" in res.output.lower() else Status.COMPILE_ERROR
-        if res.timed_out:
-            status = Status.TIMEOUT
-        lines = res.output.splitlines()
-        first = next((ln for ln in lines if "error:" in ln.lower() or "syntax error" in ln.lower()), res.output[:200])
-        return _Verdict(status, first.strip(), res.output, seconds=seconds)
-    try:
-        problems = port_problems(design.io, module_io(code, top))
-    except VerilogParseError as exc:
-        return _Verdict(Status.SYNTAX_ERROR, str(exc), seconds=seconds)
-    if problems:
-        return _Verdict(Status.COMPILE_ERROR, "interface differs from the reference: " + "; ".join(problems),
-                        seconds=seconds)
+        return _compiler_verdict(res.output, res.timed_out)
     return None
 
 
@@ -102,7 +106,35 @@ def _plan(design: _Design, n: int, results_path: Path) -> DiffPlan:
     )
 
 
-def _simulate(design: _Design, members: list[tuple[int, str]], tag: str) -> dict[int, _Verdict] | _Verdict:
+@dataclass
+class _BuildFailure:
+    """The group did not compile; `output` is the compiler log (its lines name the failing files)."""
+
+    output: str
+    folder: Path
+
+
+def _build(design: _Design, folder: Path, sources: list[Path]) -> _BuildFailure | None:
+    """Compile the group exactly as cocotb's Icarus runner would, so its build step finds it up to date.
+
+    One compile of the whole group replaces one compile per candidate; only when it fails are candidates
+    compiled alone to find the culprits.
+    """
+    build = folder / "build"
+    build.mkdir(exist_ok=True)
+    (build / "cmds.f").write_text("+timescale+1ns/1ps\n")  # what the runner writes for timescale=(1ns, 1ps)
+    cmd = ["iverilog", "-o", str(build / "sim.vvp"), "-s", WRAPPER_TOP, "-g2012", "-f", str(build / "cmds.f"),
+           *map(str, sources)]
+    res = run_sandboxed(cmd, folder, min(COMPILE_TIMEOUT_S, design.config.timeout_s), design.config.memory_mb,
+                        design.config.max_output_bytes, design.config.max_file_mb)
+    if res.timed_out or res.returncode != 0:
+        (build / "sim.vvp").unlink(missing_ok=True)
+        return _BuildFailure(res.output, folder)
+    return None
+
+
+def _simulate(design: _Design, members: list[tuple[int, str]],
+              tag: str) -> dict[int, _Verdict] | _Verdict | _BuildFailure:
     """One cocotb simulation of the reference and `members` (index, code): verdicts, or why it died."""
     import json
 
@@ -117,6 +149,9 @@ def _simulate(design: _Design, members: list[tuple[int, str]], tag: str) -> dict
     modules = [f"{design.problem.top}__c{k}" for k, _ in members]
     (folder / "diff_top.sv").write_text(wrapper_source(design.io, design.clocking, f"{ref_top}__ref", modules))
     sources.append(folder / "diff_top.sv")
+    failure = _build(design, folder, sources)
+    if failure is not None:
+        return failure
     results_path = folder / "results.json"
     _plan(design, len(members), results_path).write(folder / "plan.json")
     cmd = [sys.executable, str(CHILD_SCRIPT), design.config.simulator, str(folder / "build"),
@@ -157,18 +192,52 @@ def _from_counts(d: dict, log: str, seconds: float) -> _Verdict:
     return _Verdict(Status.MISMATCH, feedback, log, mismatches, samples, seconds)
 
 
-def _simulate_isolating(design: _Design, members: list[tuple[int, str]]) -> dict[int, _Verdict]:
-    """Simulate the group; if it dies, simulate each member alone so only the culprit gets the failure."""
+def _blame_build(design: _Design, members: list[tuple[int, str]], failure: _BuildFailure) -> dict[int, _Verdict]:
+    """Verdicts for the members a failed group build blames (its error lines name their files)."""
+    blamed: dict[int, _Verdict] = {}
+    for k, _ in members:
+        name = f"cand{k}.sv:"
+        lines = [ln for ln in failure.output.splitlines() if name in ln]
+        if lines:
+            blamed[k] = _compiler_verdict("\n".join(lines))
+    if blamed:
+        return blamed
+    # Nothing names a candidate (an error surfacing in the wrapper or the reference): compile each alone.
+    with ThreadPoolExecutor(max_workers=design.config.workers) as pool:
+        alone = list(pool.map(lambda kc: (kc[0], _compile_alone(design, *kc)), members))
+    blamed = {k: v for k, v in alone if v is not None}
+    if not blamed:  # every candidate compiles alone yet the group does not: report it on all of them
+        tail = failure.output.strip().splitlines()[-1:] or [""]
+        blamed = {k: _Verdict(Status.RUNTIME_ERROR, f"group build failed: {tail[0]}", failure.output)
+                  for k, _ in members}
+    return blamed
+
+
+def _simulate_isolating(design: _Design, members: list[tuple[int, str]], round_: int = 0) -> dict[int, _Verdict]:
+    """Simulate the group; drop candidates that break its build, and if the simulation dies, simulate each
+    member alone so only the culprit is blamed."""
     if not members:
         return {}
-    outcome = _simulate(design, members, "group")
+    outcome = _simulate(design, members, f"group{round_}" if round_ else "group")
+    if isinstance(outcome, _BuildFailure):
+        blamed = _blame_build(design, members, outcome)
+        rest = [(k, c) for k, c in members if k not in blamed]
+        return {**blamed, **_simulate_isolating(design, rest, round_ + 1)}
     if isinstance(outcome, dict):
         return outcome
     if len(members) == 1:
         return {members[0][0]: outcome}
     with ThreadPoolExecutor(max_workers=design.config.workers) as pool:
         alone = list(pool.map(lambda m: (m[0], _simulate(design, [m], f"alone{m[0]}")), members))
-    return {k: (v[k] if isinstance(v, dict) else v) for k, v in alone}
+    return {k: _alone_verdict(k, v) for k, v in alone}
+
+
+def _alone_verdict(k: int, outcome) -> _Verdict:
+    if isinstance(outcome, dict):
+        return outcome[k]
+    if isinstance(outcome, _BuildFailure):
+        return _compiler_verdict(outcome.output)
+    return outcome
 
 
 def _to_result(task_id: str, code: str | None, verdict: _Verdict) -> SimResult:
@@ -205,14 +274,13 @@ def run_differential(problem: Problem, codes: list[str | None], config: SimConfi
     design = _Design(problem, io, clocking, config, workdir)
     verdicts: dict[int, _Verdict] = {k: _Verdict(Status.NO_CODE, "no Verilog code found in the completion")
                                      for k, c in enumerate(codes) if c is None}
-    present = [(k, c) for k, c in enumerate(codes) if c is not None]
-    with ThreadPoolExecutor(max_workers=config.workers) as pool:
-        checks = list(pool.map(lambda kc: _compile_alone(design, *kc), present))
     members = []
-    for (k, code), check in zip(present, checks):
-        if check is None:
-            members.append((k, code))
-        else:
-            verdicts[k] = check
+    for k, code in enumerate(codes):
+        if code is not None:
+            check = _screen(design, code)
+            if check is None:
+                members.append((k, code))
+            else:
+                verdicts[k] = check
     verdicts.update(_simulate_isolating(design, members))
     return [_to_result(problem.task_id, codes[k], verdicts[k]) for k in range(len(codes))]

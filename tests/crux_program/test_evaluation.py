@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from evaluation_standins import reference_lm  # noqa: E402
 
-from crux_program.evaluation import EvalConfig, EvalRunner, evaluate_program  # noqa: E402
+from crux_program.evaluation import EvalConfig, EvalRunner, JsonlData, evaluate_program  # noqa: E402
 from crux_program.evaluation.multirun import summarize_sweep  # noqa: E402
 from crux_program.evaluation.passk import mean_pass_at_k, pass_at_k, reportable_ks  # noqa: E402
 from crux_program.evaluation.records import VerdictRecord, read_jsonl  # noqa: E402
@@ -179,3 +179,22 @@ def test_sweep_summary_reads_every_run(tmp_path, capsys):
     assert "| 0 | program=crux data.limit=2 | 0.5000 |" in printed and "0.2500" in printed
     assert (tmp_path / "summary.csv").read_text().count("\n") == 3
     assert (tmp_path / "summary.png").stat().st_size > 0
+
+
+# ------------------------------------------------------------------------------------------ data=jsonl
+def test_jsonl_problems_map_fields_find_the_top_and_are_judged_differentially(tmp_path, verifier):
+    reference = ("module half(input a, input b, output s);\n  assign s = a ^ b;\nendmodule\n"
+                 "module adder(input a, input b, output s, output c);\n  half h(.a(a), .b(b), .s(s));\n"
+                 "  assign c = a & b;\nendmodule\n")
+    rows = [{"id": "add1", "instruction": "Build module adder: s = a xor b, c = a and b.", "output": reference}]
+    path = tmp_path / "problems.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = JsonlData(name="mine", path=str(path), fields={"task_id": "id", "spec": "instruction", "reference": "output"})
+    (problem,) = source.load().test
+    assert (problem.task_id, problem.top, problem.testbench) == ("add1", "adder", None)  # the uninstantiated module
+    lm, _ = reference_lm([problem])
+    metrics = evaluate_program(DirectVerilog(), [problem], tmp_path / "run", EvalConfig(progress=False), lm=lm,
+                               verifier=verifier)
+    assert metrics.pass_at_1 == 1.0
+    with pytest.raises(ValueError, match="missing field.*data.fields"):
+        JsonlData(name="mine", path=str(path)).load()

@@ -33,14 +33,8 @@ TINY = dict(num_generations=2, prompts_per_step=2, max_steps=2, max_completion_l
 
 @pytest.fixture(scope="module")
 def examples():
-    """Curriculum-style examples; the CRUX's parts are also given as fields, as the SFT stage renders the
-    spec_to_crux answer from them (interface, core_functions, key_considerations)."""
-    out = []
-    for t in smoke_triplets(4):
-        ex = t.to_example()
-        out.append(ex.copy(interface=t.crux.interface, core_functions=t.crux.core_functions,
-                           key_considerations=t.crux.key_considerations))
-    return out
+    """Curriculum examples as the data package makes them (spec, crux, verilog, problem)."""
+    return [t.to_example() for t in smoke_triplets(4)]
 
 
 @pytest.fixture(scope="module")

@@ -100,3 +100,10 @@ def test_mutants_caught_by_the_testbench_are_caught_differentially(verilog_eval_
     caught = sum(r.tb_caught for r in rows)
     assert caught >= 10
     assert sum(r.both_caught for r in rows) == caught, [(r.task_id, r.misses) for r in rows]
+
+
+def test_a_candidate_that_breaks_the_group_build_is_blamed_alone(tmp_path: Path):
+    undeclared = GOOD.replace("else q <= d;", "else q <= d_typo;")  # parses; only elaboration fails
+    results = run_differential(_problem(), [GOOD, undeclared, HIGH_RESET], CONFIG, tmp_path)
+    assert [r.status for r in results] == [Status.PASS, Status.COMPILE_ERROR, Status.MISMATCH]
+    assert "d_typo" in results[1].feedback and results[1].rewards.compile == 0.0

@@ -1,0 +1,34 @@
+"""The wall-time budget and the step timer used for equal-time comparisons and the reward-share benchmark."""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from optimizers.grpo.bench import RewardShare, share_from_report
+from optimizers.grpo.timing import StepTimer, TimeBudget
+
+
+def test_time_budget_stops_training_once_spent():
+    budget, control = TimeBudget(seconds=0.05), SimpleNamespace(should_training_stop=False)
+    budget.on_train_begin(None, None, control)
+    budget.on_step_end(None, None, control)
+    assert not control.should_training_stop
+    time.sleep(0.06)
+    budget.on_step_end(None, None, control)
+    assert control.should_training_stop and budget.stopped_early
+
+
+def test_step_timer_times_steps_and_generation_calls():
+    timer = StepTimer()
+    trainer = SimpleNamespace(_generate=lambda prompts: time.sleep(0.02) or ["x"] * len(prompts))
+    timer.instrument_generation(trainer)
+    timer.on_step_begin(None, None, None)
+    assert trainer._generate(["a", "b"]) == ["x", "x"]
+    timer.on_step_end(None, None, None)
+    assert len(timer.step_seconds) == 1 and timer.step_seconds[0] >= timer.generation_seconds[0] >= 0.02
+
+
+def test_bench_reads_a_report_and_judges_the_ten_percent_target():
+    share = share_from_report({"steps": 4, "mean_step_s": 10.0, "mean_generation_s": 6.0, "mean_reward_s": 1.5,
+                               "reward_fraction": 0.15, "realise_s": 4.0, "sim_fraction": 0.05})
+    assert isinstance(share, RewardShare) and "misses the 10% target" in "\n".join(share.lines())
