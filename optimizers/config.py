@@ -91,7 +91,7 @@ class SFTSettings:
     max_steps: int = -1  # > 0 overrides num_train_epochs
     per_device_train_batch_size: int = 8
     gradient_accumulation_steps: int = 1
-    max_length: int = 1024
+    max_length: int = 2048
     warmup_ratio: float = 0.05
     weight_decay: float = 0.0
     lr_scheduler_type: str = "cosine"

@@ -1,6 +1,7 @@
 """Throughput of the verification core, side by side on the same inputs.
 
     python -m sim bench --problems ../shared/benchmarks/verilog-eval-v2/dataset_spec-to-rtl [--limit 30]
+    python -m sim.bench ...            (the same, without the `sim` command line)
 
 Inputs: for each problem, its reference plus mutants of it (sim.mutants), `--group` candidates in all
 (mutants that compile, unless `--all-mutants`).
@@ -185,3 +186,9 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     row["mutants"] = "all" if args.all_mutants else "compiling"
     print(json.dumps(row))
     return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

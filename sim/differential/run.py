@@ -2,10 +2,11 @@
 
     results = run_differential(problem, codes, SimConfig(), workdir)
 
-Steps: read the reference's ports and clocking (pyslang); check each candidate alone (iverilog compile,
-top module present, ports equal to the reference's) in parallel; simulate every candidate that passed those
-checks together with the reference; if the group simulation dies (a zero-delay loop, a `$finish`, a crash),
-simulate each of its candidates alone so that only the culprit is blamed.
+Steps: read the reference's ports and clocking (pyslang); screen each candidate in-process (top module
+declared, parses, ports equal to the reference's); compile the whole group once with Icarus (if that fails,
+the candidates its error lines name, or else those that fail to compile alone, get compile/syntax errors and
+the rest is compiled again); simulate the group with the reference in one cocotb run; if that simulation dies
+(a zero-delay loop, a `$finish`, a crash), simulate each candidate alone so that only the culprit is blamed.
 """
 from __future__ import annotations
 
