@@ -12,6 +12,7 @@ so that sweepers can use it.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -86,22 +87,65 @@ def _compiler_name(cfg: DictConfig) -> str:
 
 # ---------------------------------------------------------------- tasks: plain functions of (cfg, run_dir)
 def eval_task(cfg: DictConfig, run_dir: Path) -> float:
-    """Compile the program on the data's train split, then evaluate it on the test problems."""
+    """Compile the program on the data's train split, then evaluate it on the test problems.
+
+    With `task.compare_stages=true` (the main job) the program is also evaluated before compiling and after
+    each intermediate stage of a multi-stage compiler (sft_grpo), on the same problems with the same settings,
+    and one table compares them (stages.md). The final program's report is the run folder's own.
+    """
+    import copy
+
     import dspy
 
-    from crux_program.evaluation import evaluate_program
+    from crux_program.evaluation.stages import StageRow, write_stage_table
+    from optimizers.artifacts import load_compiled
+    from optimizers.none import NoCompiler
 
     splits = instantiate(cfg.data).load()
     lm = build_lm(cfg.lm)
     dspy.configure(lm=lm)
     program = build_program(cfg.program)
     compiler = instantiate(cfg.compiler, run_dir=run_dir / "compiler")
-    program = compiler.compile(program, splits.train, splits.val)
-    metrics = evaluate_program(program, splits.test, run_dir, config=instantiate(cfg.task.eval),
-                               sim_config=instantiate(cfg.sim), lm=lm, labels=labels_of(cfg))
-    print(f"{run_dir}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metrics.pass_at_k.items())
+    trains = bool(splits.train) and not isinstance(compiler, NoCompiler)
+    compare = bool(cfg.task.get("compare_stages", False)) and trains
+    rows: list[StageRow] = []
+
+    def evaluate(prog, folder: Path, stage: str, train_seconds: float | None = None) -> StageRow:
+        metrics = _evaluate(cfg, prog, splits.test, folder, lm, stage)
+        rows.append(StageRow.from_metrics(stage, folder, metrics, train_seconds))
+        return rows[-1]
+
+    if compare:
+        evaluate(program, run_dir / "stages" / "untrained", "untrained")
+    untrained = copy.deepcopy(program)
+    if not trains and not isinstance(compiler, NoCompiler):
+        log.warning("data=%s has no training split, so compiler=%s has nothing to learn from: the program is "
+                    "evaluated as it is. Train on data=synthetic (or data=jsonl) to compile it.",
+                    cfg.data.name, _compiler_name(cfg))
+    else:
+        program = compiler.compile(program, splits.train, splits.val)
+    stages = list(getattr(compiler, "stages", []) or [])
+    if compare:
+        for stage in stages[:-1]:  # the last stage is the returned program, evaluated below
+            staged = load_compiled(copy.deepcopy(untrained), Path(stage.run_dir), lm=lm)
+            evaluate(staged, run_dir / "stages" / stage.name, stage.name, stage.seconds)
+    final = evaluate(program, run_dir, stages[-1].name if stages else _compiler_name(cfg),
+                     stages[-1].seconds if stages else None)
+    if compare:
+        print("\n" + write_stage_table(run_dir, rows), flush=True)
+    return float(final.pass_at_1) if cfg.task.optimized_metric == "pass@1" else float(
+        json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+
+
+def _evaluate(cfg: DictConfig, program, problems, folder: Path, lm, stage: str):
+    from crux_program.evaluation import evaluate_program
+
+    labels = {**labels_of(cfg), "stage": stage}
+    metrics = evaluate_program(program, problems, folder, config=instantiate(cfg.task.eval),
+                               sim_config=instantiate(cfg.sim), lm=lm, labels=labels)
+    print(f"{folder} [{stage}]: " + ", ".join(f"{k} = {v:.4f}" for k, v in metrics.pass_at_k.items())
           + f" over {metrics.n_problems} problems ({metrics.n_samples} samples)", flush=True)
-    return float(metrics.to_json()[cfg.task.optimized_metric])
+    return metrics
 
 
 def make_data_task(cfg: DictConfig, run_dir: Path) -> float:

@@ -14,7 +14,7 @@ spec -> Verilog. `field_value` maps a gold example onto each signature's fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import dspy
 

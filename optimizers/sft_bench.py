@@ -23,8 +23,6 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 def pass_at_1(program, examples, verifier, threads: int) -> float:
     """Greedy pass@1 of program on examples through the simulator."""
-    import dspy
-
     preds = program.batch([ex for ex in examples], num_threads=threads, disable_progress_bar=True,
                           max_errors=len(examples) + 1)
     items = [(ex.problem, getattr(p, "verilog", "") or "") for ex, p in zip(examples, preds)]

@@ -126,9 +126,10 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m sim`."""
-    args = build_parser().parse_args(argv)
-    if args.command == "bench":
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "bench":
+        # bench owns its options (sim/bench.py); argparse's REMAINDER would reject a leading `--problems`
         from sim.bench import main as bench_main  # lazy: cocotb only for the benchmark
 
-        return bench_main(args.rest)
-    return score(args)
+        return bench_main(argv[1:])
+    return score(build_parser().parse_args(argv))
