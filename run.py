@@ -44,8 +44,8 @@ _register_resolvers()
 
 
 # ---------------------------------------------------------------- building typed objects from the config
-def build_lm(lm_cfg: DictConfig | dict):
-    """LMConfig (dataclass) -> dspy.LM, through crux_program.lm."""
+def build_lm(lm_cfg: DictConfig | dict, texts=None):
+    """LMConfig (dataclass) -> dspy.LM, through crux_program.lm (`texts`: the tiny model's tokenizer corpus)."""
     from crux_program.lm import build_lm as make
     from crux_program.lm.config import LMConfig
 
@@ -56,7 +56,7 @@ def build_lm(lm_cfg: DictConfig | dict):
         values.pop("_target_", None)
         values.pop("_convert_", None)
         config = LMConfig.from_mapping(values)
-    return make(config)
+    return make(config, texts=texts)
 
 
 def build_program(program_cfg: DictConfig):
@@ -102,9 +102,9 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     from optimizers.none import NoCompiler
 
     splits = instantiate(cfg.data).load()
-    lm = build_lm(cfg.lm)
-    dspy.configure(lm=lm)
     program = build_program(cfg.program)
+    lm = build_lm(cfg.lm, texts=tokenizer_corpus(program, splits.train) if cfg.lm.kind == "tiny" else None)
+    dspy.configure(lm=lm)
     compiler = instantiate(cfg.compiler, run_dir=run_dir / "compiler")
     trains = bool(splits.train) and not isinstance(compiler, NoCompiler)
     compare = bool(cfg.task.get("compare_stages", False)) and trains
@@ -135,6 +135,16 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
     return float(final.pass_at_1) if cfg.task.optimized_metric == "pass@1" else float(
         json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+
+
+def tokenizer_corpus(program, train) -> list[str] | None:
+    """The training split as the program's adapter renders it (prompts and answers), for a tiny model's
+    tokenizer; None (the built-in corpus) when there is no training split."""
+    if not train:
+        return None
+    from optimizers.render import render_examples
+
+    return [m["content"] for row in render_examples(program, train) for m in row.prompt + row.completion]
 
 
 def _evaluate(cfg: DictConfig, program, problems, folder: Path, lm, stage: str):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import dspy
 
@@ -23,17 +24,22 @@ def _local_lm(path: Path, cfg: LMConfig) -> dspy.LM:
                    max_tokens=cfg.max_tokens, seed=cfg.seed, n=cfg.n, cache=cfg.cache, **cfg.extra)
 
 
-def tiny_model_path(cfg: LMConfig) -> Path:
-    """Folder of the tiny model `cfg` describes, built (once) on first use."""
+def tiny_model_path(cfg: LMConfig, texts: Iterable[str] | None = None) -> Path:
+    """Folder of the tiny model `cfg` describes, built (once) on first use.
+
+    texts: what its tokenizer is trained on (default: the built-in corpus). The main job passes the training
+    split as the program renders it, so the tokenizer fits the prompts the model will see; the cache key
+    includes the texts, so another corpus gives another folder.
+    """
     from crux_program.lm.tiny import ensure_tiny_model
 
-    return ensure_tiny_model(Path(cfg.cache_dir), cfg.tiny.to_dict())
+    return ensure_tiny_model(Path(cfg.cache_dir), cfg.tiny.to_dict(), texts=texts)
 
 
-def build_lm(cfg: LMConfig) -> dspy.LM:
-    """A ready `dspy.LM` for `cfg` (see the module docstring for what each kind gives)."""
+def build_lm(cfg: LMConfig, texts: Iterable[str] | None = None) -> dspy.LM:
+    """A ready `dspy.LM` for `cfg` (see the module docstring); `texts` only matter for kind "tiny"."""
     if cfg.kind == "tiny":
-        return _local_lm(tiny_model_path(cfg), cfg)
+        return _local_lm(tiny_model_path(cfg, texts), cfg)
     if cfg.kind == "hf":
         return _local_lm(Path(cfg.model), cfg)
     if cfg.kind == "openai":
