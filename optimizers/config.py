@@ -89,6 +89,7 @@ class SFTSettings:
     learning_rate: float = 1e-3
     num_train_epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides num_train_epochs
+    max_time_s: float | None = None  # wall-clock cap: training stops after this many seconds
     per_device_train_batch_size: int = 8
     gradient_accumulation_steps: int = 1
     max_length: int = 2048

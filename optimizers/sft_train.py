@@ -18,6 +18,7 @@ from typing import Sequence
 
 from optimizers.config import SFTSettings
 from optimizers.render import RenderedExample
+from optimizers.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                     "max_length or the answers lose their tails.", truncated, len(rows), settings.max_length)
     dataset = Dataset.from_list([r.to_row() for r in rows]).shuffle(seed=settings.seed)
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
-                         processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None)
+                         processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
+                         callbacks=[TimeBudget(settings.max_time_s)] if settings.max_time_s else None)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     start = time.perf_counter()
     result = trainer.train()

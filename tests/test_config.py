@@ -46,11 +46,15 @@ def build_all(cfg, tmp_path: Path) -> None:
     assert Path(cfg.hydra.run.dir).is_relative_to(tmp_path)
 
 
-def test_default_config_builds_and_loads_problems(tmp_path):
-    cfg = compose_config(["data.limit=3"], tmp_path)
+def test_default_config_is_the_main_job_and_loads_problems(tmp_path):
+    # The main job: the curriculum (a small one here, compile-checked only, to keep the test fast),
+    # the two-stage compiler, and a per-stage comparison table.
+    cfg = compose_config(["data.limit=3", "data.synthetic.size=600", "data.synthetic.check=compile"], tmp_path)
     build_all(cfg, tmp_path)
     splits = instantiate(cfg.data).load()
-    assert isinstance(splits, DataSplits) and len(splits.test) == 3 and not splits.train
+    assert isinstance(splits, DataSplits) and len(splits.test) == 3 and splits.train
+    assert {ex.split for ex in splits.train} == {"train"}
+    assert cfg.compiler._target_ == "optimizers.sft_grpo.SFTGRPOCompiler" and cfg.task.compare_stages
     assert cfg.task.optimized_metric == "pass@1"
 
 
@@ -83,7 +87,7 @@ def test_paths_are_anchored_at_the_repository_not_the_working_directory(tmp_path
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CRUX_BENCHMARKS", raising=False)
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", return_hydra_config=True)
+        cfg = compose("config", overrides=["data=verilog_eval"], return_hydra_config=True)
     repo = CONF.parent
     assert Path(cfg.data.path) == (repo.parent / "shared/benchmarks/verilog-eval-v2/dataset_spec-to-rtl").resolve()
     run_dir = Path(cfg.hydra.run.dir)

@@ -13,6 +13,8 @@ from statistics import mean
 
 from transformers import TrainerCallback
 
+from optimizers.time_budget import TimeBudget  # noqa: F401  (re-exported: GRPO's budget)
+
 
 @dataclass
 class StepTimer(TrainerCallback):
@@ -48,19 +50,3 @@ class StepTimer(TrainerCallback):
         return round(mean(values), 4) if values else 0.0
 
 
-@dataclass
-class TimeBudget(TrainerCallback):
-    """Ends training once `seconds` of wall time have passed since training began."""
-
-    seconds: float
-    _start: float | None = None
-    stopped_early: bool = False
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        self._start = time.perf_counter()
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self._start is not None and time.perf_counter() - self._start >= self.seconds:
-            control.should_training_stop = True
-            self.stopped_early = True
-        return control
