@@ -71,7 +71,7 @@ def test_tiny_model_runs_started_together_each_leave_a_complete_folder(tmp_path)
 
 
 def test_multirun_sweep_ends_with_one_summary_table(tmp_path):
-    proc = run_py("-m", "program=crux,direct", "data.limit=2", *TINY, f"paths.outputs={tmp_path}")
+    proc = run_py("-m", "program=crux,direct", "data=verilog_eval", "data.limit=2", *TINY, f"paths.outputs={tmp_path}")
     assert "Sweep summary (2 runs" in proc.stdout
     table = proc.stdout[proc.stdout.index("Sweep summary"):]
     assert "program=crux" in table and "program=direct" in table and "pass@1" in table
