@@ -129,12 +129,11 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         for stage in stages[:-1]:  # the last stage is the returned program, evaluated below
             staged = load_compiled(copy.deepcopy(untrained), Path(stage.run_dir), lm=lm)
             evaluate(staged, run_dir / "stages" / stage.name, stage.name, stage.seconds)
-    final = evaluate(program, run_dir, stages[-1].name if stages else _compiler_name(cfg),
+    evaluate(program, run_dir, stages[-1].name if stages else _compiler_name(cfg),
                      stages[-1].seconds if stages else None)
     if compare:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
-    return float(final.pass_at_1) if cfg.task.optimized_metric == "pass@1" else float(
-        json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+    return float(json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
 
 
 def tokenizer_corpus(program, train) -> list[str] | None:

@@ -5,7 +5,6 @@ These functions run inside pool workers; `sim.core.Verifier` handles extraction,
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from sim.config import SimConfig
 from sim.gate import syntax_gate
@@ -98,11 +97,4 @@ def judge_differential(problem: Problem, codes: list[str | None], config: SimCon
     if any(code is not None for code in live):
         with SimDir(prefix="diff_") as workdir:
             simulated = run_differential(problem, live, config, workdir)
-    out = []
-    for i, (code, verdict) in enumerate(zip(codes, early)):
-        if verdict is not None:
-            out.append(verdict)
-        else:
-            got = simulated[i]
-            out.append(replace(got, rewards=replace(got.rewards, format=format_score(problem, code))))
-    return out
+    return [verdict if verdict is not None else simulated[i] for i, verdict in enumerate(early)]

@@ -22,10 +22,10 @@ from sim.differential.harness import (
 from sim.differential.stimulus import DiffPlan, harvest_constants
 from sim.interface import Clocking, ModuleIO, VerilogParseError, infer_clocking, module_io
 from sim.problem import Problem
-from sim.result import RewardParts, SimResult, Status
+from sim.judge import make_result
+from sim.result import SimResult, Status
 from sim.sandbox import run_sandboxed
 
-LOG_TAIL = 2000
 COMPILE_TIMEOUT_S = 20.0
 CHILD_SCRIPT = Path(__file__).resolve().parent / "child.py"
 
@@ -241,19 +241,11 @@ def _alone_verdict(k: int, outcome) -> _Verdict:
     return outcome
 
 
-def _to_result(task_id: str, code: str | None, verdict: _Verdict) -> SimResult:
-    status = verdict.status
-    has_top = status not in (Status.NO_CODE,) and not verdict.feedback.startswith("module '")
-    compiled = status in (Status.PASS, Status.MISMATCH, Status.TIMEOUT, Status.RUNTIME_ERROR) and code is not None
-    if status is Status.PASS:
-        functional = 1.0
-    elif verdict.samples:
-        functional = 1.0 - verdict.mismatches / verdict.samples
-    else:
-        functional = 0.0
-    rewards = RewardParts(format=float(code is not None and has_top), compile=float(compiled), functional=functional)
-    return SimResult(task_id, status, verdict.mismatches, verdict.samples, verdict.log[-LOG_TAIL:],
-                     verdict.seconds, rewards, verdict.feedback)
+def _to_result(problem: Problem, code: str | None, verdict: _Verdict) -> SimResult:
+    """The shared SimResult builder (sim.judge.make_result), so rewards mean the same in every mode."""
+    compiled = verdict.status in (Status.PASS, Status.MISMATCH, Status.TIMEOUT, Status.RUNTIME_ERROR) and code is not None
+    return make_result(problem, code, verdict.status, mismatches=verdict.mismatches, samples=verdict.samples,
+                       log=verdict.log, seconds=verdict.seconds, compiled=compiled, feedback=verdict.feedback)
 
 
 def run_differential(problem: Problem, codes: list[str | None], config: SimConfig, workdir: Path) -> list[SimResult]:
@@ -268,10 +260,10 @@ def run_differential(problem: Problem, codes: list[str | None], config: SimConfi
         clocking = infer_clocking(problem.reference, problem.reference_top)
     except VerilogParseError as exc:
         bad = _Verdict(Status.RUNTIME_ERROR, f"reference of {problem.task_id} is unusable: {exc}")
-        return [_to_result(problem.task_id, c, bad) for c in codes]
+        return [_to_result(problem, c, bad) for c in codes]
     if not io.outputs:
         bad = _Verdict(Status.RUNTIME_ERROR, f"reference of {problem.task_id} has no outputs: nothing to compare")
-        return [_to_result(problem.task_id, c, bad) for c in codes]
+        return [_to_result(problem, c, bad) for c in codes]
     design = _Design(problem, io, clocking, config, workdir)
     verdicts: dict[int, _Verdict] = {k: _Verdict(Status.NO_CODE, "no Verilog code found in the completion")
                                      for k, c in enumerate(codes) if c is None}
@@ -284,4 +276,4 @@ def run_differential(problem: Problem, codes: list[str | None], config: SimConfi
             else:
                 verdicts[k] = check
     verdicts.update(_simulate_isolating(design, members))
-    return [_to_result(problem.task_id, codes[k], verdicts[k]) for k in range(len(codes))]
+    return [_to_result(problem, codes[k], verdicts[k]) for k in range(len(codes))]

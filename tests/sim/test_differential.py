@@ -63,7 +63,8 @@ def test_one_group_gives_every_candidate_its_own_verdict(tmp_path: Path):
     good, sync, high = results[:3]
     assert good.samples > 3 * 250 and good.mismatches == 0 and good.rewards.functional == 1.0
     assert 0 < sync.mismatches < sync.samples  # an async reset driven mid-cycle exposes a sync one
-    assert sync.rewards.compile == 1.0 and sync.rewards.functional == pytest.approx(1 - sync.mismatches / sync.samples)
+    # the shared rule (sim.judge.functional_score): matching fraction, capped below a pass
+    assert sync.rewards.compile == 1.0 and sync.rewards.functional == pytest.approx(min(0.99, 1 - sync.mismatches / sync.samples))
     assert "output 'q'" in high.feedback and "expected" in high.feedback and "cycle" in high.feedback
     assert "port 'd'" in results[4].feedback and results[4].rewards.compile == 0.0
     assert "module 'dff' not found" in results[5].feedback
