@@ -75,7 +75,8 @@ class SFTSettings:
         both spec -> CRUX and spec + CRUX -> Verilog).
     lora: train a LoRA adapter through PEFT (True) or all weights (False).
     merge: with LoRA, save the merged model (True; the program then loads it like any model) or the adapter.
-    device: "auto" (CUDA when available), "cpu" or "cuda". CPU runs in fp32, CUDA in bf16.
+    device: "auto" (CUDA when available), "cpu" or "cuda".
+    precision: "auto" (bf16 on CUDA, and on CPUs with native bf16 as autocast over fp32 weights), "fp32", "bf16".
     max_length: tokens per rendered example; longer ones are truncated at the end (a warning counts them).
     """
 
@@ -90,6 +91,7 @@ class SFTSettings:
     num_train_epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides num_train_epochs
     max_time_s: float | None = None  # wall-clock cap: training stops after this many seconds
+    anneal_by_time: bool = True  # with max_time_s: warmup + cosine over the wall-clock budget, not the steps
     per_device_train_batch_size: int = 8
     gradient_accumulation_steps: int = 1
     max_length: int = 2048
@@ -98,6 +100,7 @@ class SFTSettings:
     lr_scheduler_type: str = "cosine"
     packing: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
     logging_steps: int = 10
     max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
     seed: int = 0

@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--test-limit", type=int, default=100)
     p.add_argument("--max-tokens", type=int, default=400)
     p.add_argument("--threads", type=int, default=32)
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
+    p.add_argument("--max-time-s", type=float, default=None, help="wall-clock cap on SFT")
     p.add_argument("--skip-before", action="store_true", help="do not evaluate the untrained model")
     a = p.parse_args(argv)
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
             print("untrained:", figures["before"], flush=True)
         settings = SFTSettings(lora=False, learning_rate=a.lr, num_train_epochs=a.epochs, max_steps=a.max_steps,
                                per_device_train_batch_size=a.batch, max_length=a.max_length, device="cpu",
-                               logging_steps=20)
+                               precision=a.precision, max_time_s=a.max_time_s, logging_steps=20)
         compiler = SFTCompiler(settings, out / "sft")
         t0 = time.perf_counter()
         tuned = compiler.compile(program, train)

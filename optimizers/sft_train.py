@@ -4,7 +4,8 @@
 all weights) with the loss on the assistant answer only (TRL's conversational prompt-completion format, so
 any chat template works, no `{% generation %}` markers needed), and saves a folder that loads with
 `AutoModelForCausalLM.from_pretrained` (the merged model) or, with `merge=False`, a PEFT adapter folder.
-CPU runs in fp32 with `use_cpu=True`; CUDA runs in bf16. TRL and PEFT are imported here only, so code that
+CUDA runs in bf16; CPU keeps fp32 weights and, where the CPU has native bf16 (`optimizers.precision`),
+computes under bf16 autocast. TRL and PEFT are imported here only, so code that
 does not train never pays for them.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from optimizers.config import SFTSettings
+from optimizers.precision import use_bf16
 from optimizers.render import RenderedExample
 from optimizers.time_budget import TimeBudget
 
@@ -79,7 +81,7 @@ def _trl_config(settings: SFTSettings, device: str, out_dir: Path):
     return SFTConfig(
         output_dir=str(out_dir / "trainer"),
         use_cpu=device == "cpu",
-        bf16=device == "cuda",
+        bf16=use_bf16(device, settings.precision),  # CPU: fp32 weights + bf16 autocast where native
         gradient_checkpointing=False,  # tiny models: recomputation costs more than the memory it saves
         completion_only_loss=True,  # loss on the predictor's answer, never on the prompt
         max_length=settings.max_length,
@@ -136,7 +138,9 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     dataset = Dataset.from_list([r.to_row() for r in rows]).shuffle(seed=settings.seed)
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
                          processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
-                         callbacks=[TimeBudget(settings.max_time_s)] if settings.max_time_s else None)
+                         callbacks=[TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
+                                               warmup_fraction=settings.warmup_ratio)]
+                         if settings.max_time_s else None)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     start = time.perf_counter()
     result = trainer.train()

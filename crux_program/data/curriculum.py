@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from crux_program.data.degrade import degrade_spec
 from crux_program.data.families import FAMILIES
 from crux_program.data.families.base import Design
+from crux_program.data.rename import rename_design
 from crux_program.data.spec_text import render_spec
 from crux_program.data.triplet import LEVELS, Triplet
 
@@ -32,6 +33,8 @@ class SyntheticConfig:
         self-check costs one simulation per design.
     degradation_mix: weight of each level when a variant's level is drawn.
     val_fraction / test_fraction: share of parameter combinations of seen families held out for val / test.
+    rename_fraction: share of *training* examples whose module and data ports get fresh random names
+        (`data.rename`), so a model must copy names from the spec; val and test keep the families' names.
     check: "differential" (sim/ self-check, the default), "compile" (iverilog only) or "none".
     jobs: self-check worker processes (0 = all cores).
     out_dir: where train/val/test_seen/test_unseen/test JSONL and summary.txt go.
@@ -46,6 +49,7 @@ class SyntheticConfig:
     val_fraction: float = 0.05
     test_fraction: float = 0.1
     unseen_designs_per_family: int = 8
+    rename_fraction: float = 0.0
     check: str = "differential"
     jobs: int = 0
     diff_cycles: int = 200
@@ -72,6 +76,8 @@ class SyntheticConfig:
             raise ValueError(f"degradation_mix {self.degradation_mix}: keys from {LEVELS}, positive total weight")
         if self.size < 1 or self.variants_per_design < 1:
             raise ValueError("size and variants_per_design must be >= 1")
+        if not 0 <= self.rename_fraction <= 1:
+            raise ValueError("rename_fraction must be in [0, 1]")
         if not 0 <= self.val_fraction + self.test_fraction < 1:
             raise ValueError("val_fraction + test_fraction must be in [0, 1)")
 
@@ -130,10 +136,16 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
     d = item.design
     rng = random.Random(f"{cfg.seed}/{d.family}/{item.index}/phrasing")
     levels, weights = zip(*cfg.degradation_mix.items())
-    crux = d.crux()
+    renamer = random.Random(f"{cfg.seed}/{d.family}/{item.index}/rename")
     out: list[Triplet] = []
     seen_specs: set[str] = set()
     for v in range(cfg.variants_per_design):
+        # Each training variant gets its own fresh names (when drawn), so no name set repeats for a model to
+        # memorise; val and test keep the family's names. One design still costs one self-check simulation.
+        d = item.design
+        if item.split == "train" and renamer.random() < cfg.rename_fraction:
+            d = rename_design(d, renamer)
+        crux = d.crux()
         level = rng.choices(levels, weights)[0]
         detailed = level == "special" or rng.random() < 0.5  # Special needs the notes that name clock/reset
         prose = level == "normal" or rng.random() < 0.25  # Normal needs the ports described in prose

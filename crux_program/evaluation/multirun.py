@@ -31,7 +31,10 @@ class RunRow:
     metrics: dict
 
     def value(self, key: str) -> str:
-        v = self.metrics.get(key, "")
+        if key.startswith("mean "):  # partial credit: metrics.json's mean_reward.{format,compile,functional}
+            v = (self.metrics.get("mean_reward") or {}).get(key[5:], "")
+        else:
+            v = self.metrics.get(key, "")
         return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
@@ -68,7 +71,9 @@ def collect_runs(sweep_dir: Path) -> SweepSummary:
     runs = sorted((p.parent for p in Path(sweep_dir).glob(f"*/{METRICS_FILE}")), key=_job_order)
     rows = [RunRow(d, _overrides(d), json.loads((d / METRICS_FILE).read_text(encoding="utf-8"))) for d in runs]
     pass_keys = sorted({k for r in rows for k in r.metrics if k.startswith("pass@")}, key=lambda k: int(k[5:]))
-    columns = [*pass_keys, "n_problems", "n_samples", "passed"]
+    credit = [f"mean {p}" for p in ("format", "compile", "functional")
+              if any(p in (r.metrics.get("mean_reward") or {}) for r in rows)]
+    columns = [*pass_keys, *credit, "n_problems", "n_samples", "passed"]
     return SweepSummary(rows, columns)
 
 

@@ -54,13 +54,20 @@ class VerdictRecord:
     samples: int = 0
     seconds: float = 0.0
     feedback: str = ""
+    # The simulator's partial credit (sim.result.RewardParts), the same scale GRPO is rewarded on: progress
+    # below a pass (right module extracted, compiles, share of matching samples) shows up here first.
+    reward_format: float = 0.0
+    reward_compile: float = 0.0
+    reward_functional: float = 0.0
 
     @classmethod
     def from_result(cls, result: SimResult, sample_index: int) -> "VerdictRecord":
         row = result.verdict_row()
+        parts = result.rewards
         return cls(task_id=row["task_id"], sample_index=sample_index, passed=row["passed"],
                    status=row["status"], mismatches=row["mismatches"], samples=row["samples"],
-                   seconds=row["seconds"], feedback=result.feedback)
+                   seconds=row["seconds"], feedback=result.feedback, reward_format=round(parts.format, 4),
+                   reward_compile=round(parts.compile, 4), reward_functional=round(parts.functional, 4))
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -70,7 +77,9 @@ class VerdictRecord:
         return cls(task_id=d["task_id"], sample_index=int(d.get("sample_index", 0)), passed=bool(d["passed"]),
                    status=str(d["status"]), mismatches=int(d.get("mismatches", 0)),
                    samples=int(d.get("samples", 0)), seconds=float(d.get("seconds", 0.0)),
-                   feedback=d.get("feedback", ""))
+                   feedback=d.get("feedback", ""), reward_format=float(d.get("reward_format", 0.0)),
+                   reward_compile=float(d.get("reward_compile", 0.0)),
+                   reward_functional=float(d.get("reward_functional", 0.0)))
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

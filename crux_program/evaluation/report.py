@@ -49,6 +49,8 @@ class EvalMetrics:
     status_counts: dict[str, int]
     program_errors: int = 0
     labels: dict[str, str] = field(default_factory=dict)  # what ran: program, lm, data, compiler
+    # Mean partial credit over all samples (format, compile, functional; sim.result.RewardParts).
+    mean_reward: dict[str, float] = field(default_factory=dict)
 
     @property
     def pass_at_1(self) -> float:
@@ -77,7 +79,9 @@ def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Seq
         n_problems=len(scores), n_samples=len(verdicts), samples_per_problem=n,
         passed=sum(s.c for s in scores),
         status_counts={status.value: counts.get(status.value, 0) for status in Status},
-        program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}))
+        program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}),
+        mean_reward={part: round(sum(getattr(v, f"reward_{part}") for v in verdicts) / len(verdicts), 4)
+                     for part in ("format", "compile", "functional")})
     return metrics, scores
 
 
@@ -104,7 +108,9 @@ def render_markdown(metrics: EvalMetrics, scores: Sequence[ProblemScore], title:
     lines += [f"| {k} | {v:.4f} |" for k, v in metrics.pass_at_k.items()]
     lines += [f"| problems | {metrics.n_problems} |", f"| samples | {metrics.n_samples} "
               f"({metrics.samples_per_problem} per problem) |", f"| passed samples | {metrics.passed} |",
-              f"| program errors | {metrics.program_errors} |", "", "## Verdicts by status", "",
+              f"| program errors | {metrics.program_errors} |"]
+    lines += [f"| mean {k} credit | {v:.4f} |" for k, v in metrics.mean_reward.items()]
+    lines += ["", "## Verdicts by status", "",
               "| status | samples |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in metrics.status_counts.items()]
     lines += ["", "## Per problem", "", "| task_id | passed / n | statuses |", "|---|---|---|"]

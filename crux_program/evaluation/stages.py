@@ -23,6 +23,7 @@ class StageRow:
     n_samples: int
     statuses: dict[str, int]
     train_seconds: float | None = None
+    mean_reward: dict[str, float] | None = None  # format / compile / functional partial credit
 
     @classmethod
     def from_metrics(cls, stage: str, run_dir: Path, metrics: EvalMetrics,
@@ -30,17 +31,20 @@ class StageRow:
         data = metrics.to_json()
         return cls(stage=stage, run_dir=str(run_dir), pass_at_1=float(data["pass@1"]),
                    n_problems=int(data["n_problems"]), n_samples=int(data["n_samples"]),
-                   statuses=dict(data.get("status_counts", {})), train_seconds=train_seconds)
+                   statuses=dict(data.get("status_counts", {})), train_seconds=train_seconds,
+                   mean_reward=dict(data.get("mean_reward") or {}))
 
 
 def stage_table(rows: list[StageRow]) -> str:
-    """A markdown table: one row per stage, pass@1 and the verdict counts that explain it."""
+    """A markdown table: one row per stage, pass@1, the mean partial credit and the verdict counts."""
     statuses = sorted({s for row in rows for s in row.statuses})
-    head = ["stage", "pass@1", "problems", "train s"] + statuses
+    parts = ("format", "compile", "functional")
+    head = ["stage", "pass@1", "problems", "train s"] + [f"mean {p}" for p in parts] + statuses
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         train = "-" if row.train_seconds is None else f"{row.train_seconds:.0f}"
         cells = [row.stage, f"{row.pass_at_1:.3f}", str(row.n_problems), train]
+        cells += [f"{(row.mean_reward or {}).get(p, 0.0):.3f}" for p in parts]
         cells += [str(row.statuses.get(s, 0)) for s in statuses]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -66,11 +66,14 @@ def sim_pool_size(requested: int) -> int:
 
 
 def trl_config(settings: GRPOSettings, device: str, out_dir: Path):
-    """The GRPOConfig for these settings (CPU: use_cpu, fp32; CUDA: bf16)."""
+    """The GRPOConfig for these settings (CUDA: bf16; CPU: fp32 weights, bf16 autocast where native)."""
     from trl import GRPOConfig
 
+    from optimizers.precision import use_bf16
+
     return GRPOConfig(
-        output_dir=str(out_dir / "trainer"), use_cpu=device == "cpu", bf16=device == "cuda",
+        output_dir=str(out_dir / "trainer"), use_cpu=device == "cpu",
+        bf16=use_bf16(device, settings.precision),  # CPU: fp32 weights + bf16 autocast where native
         gradient_checkpointing=False,  # small models: recomputation costs more than the memory it saves
         num_generations=settings.num_generations, per_device_train_batch_size=settings.per_device_train_batch_size,
         gradient_accumulation_steps=settings.gradient_accumulation_steps, max_steps=settings.max_steps,

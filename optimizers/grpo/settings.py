@@ -52,6 +52,7 @@ class GRPOSettings:
     sim_concurrency: int = 0
     max_time_s: float | None = 300.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # see optimizers.precision
     lora: bool | None = None
     lora_r: int = 16
     lora_alpha: int = 32

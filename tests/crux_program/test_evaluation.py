@@ -67,6 +67,19 @@ def test_summarize_counts_statuses_and_reports_only_supported_ks(tmp_path):
     assert [(s.task_id, s.c, s.n) for s in scores] == [("a", 2, 4), ("b", 0, 4)]
 
 
+def test_summarize_reports_the_mean_partial_credit_below_a_pass():
+    verdicts = [VerdictRecord("a", 0, True, "pass", reward_format=1.0, reward_compile=1.0, reward_functional=1.0),
+                VerdictRecord("b", 0, False, "mismatch", reward_format=1.0, reward_compile=1.0,
+                              reward_functional=0.5),
+                VerdictRecord("c", 0, False, "compile_error", reward_format=1.0),
+                VerdictRecord("d", 0, False, "no_code")]
+    metrics, _ = summarize(verdicts, ks=[1])
+    assert metrics.mean_reward == {"format": 0.75, "compile": 0.5, "functional": 0.375}
+    assert metrics.to_json()["mean_reward"]["functional"] == 0.375
+    again = VerdictRecord.from_json(verdicts[1].to_json())
+    assert again == verdicts[1]
+
+
 # ------------------------------------------------------------------------------------------ plumbing
 def _subset_folder(tmp_path: Path, source: Path, names: list[str]) -> Path:
     """A VerilogEval folder with only `names` (symlinks into the benchmark, which is never copied)."""
@@ -198,3 +211,15 @@ def test_jsonl_problems_map_fields_find_the_top_and_are_judged_differentially(tm
     assert metrics.pass_at_1 == 1.0
     with pytest.raises(ValueError, match="missing field.*data.fields"):
         JsonlData(name="mine", path=str(path)).load()
+
+
+def test_stage_table_shows_pass_rate_partial_credit_and_statuses(tmp_path):
+    from crux_program.evaluation.stages import StageRow, write_stage_table
+
+    rows = [StageRow("untrained", "u", 0.0, 4, 4, {"no_code": 4}, None, {"format": 0.0}),
+            StageRow("sft", "s", 0.25, 4, 4, {"pass": 1, "compile_error": 3}, 120.0,
+                     {"format": 1.0, "compile": 0.25, "functional": 0.25})]
+    table = write_stage_table(tmp_path, rows)
+    assert "| mean format | mean compile | mean functional |" in table
+    assert "| sft | 0.250 | 4 | 120 | 1.000 | 0.250 | 0.250 | 3 | 0 | 1 |" in table
+    assert (tmp_path / "stages.md").exists() and (tmp_path / "stages.json").exists()

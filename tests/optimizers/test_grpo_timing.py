@@ -32,3 +32,23 @@ def test_bench_reads_a_report_and_judges_the_ten_percent_target():
     share = share_from_report({"steps": 4, "mean_step_s": 10.0, "mean_generation_s": 6.0, "mean_reward_s": 1.5,
                                "reward_fraction": 0.15, "realise_s": 4.0, "sim_fraction": 0.05})
     assert isinstance(share, RewardShare) and "misses the 10% target" in "\n".join(share.lines())
+
+
+def test_time_budget_anneals_a_lambda_schedule_by_wall_clock():
+    import torch
+
+    from optimizers.time_budget import time_cosine
+
+    assert time_cosine(0.0, 0.1) > 0 and time_cosine(0.05, 0.1) == 0.5
+    assert time_cosine(0.1, 0.1) == 1.0 and abs(time_cosine(0.55, 0.1) - 0.5) < 1e-9 and time_cosine(1.0, 0.1) == 0
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)  # step-based: would stay at 1.0
+    budget = TimeBudget(seconds=0.2, anneal=True, warmup_fraction=0.0)
+    budget.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
+    sched.step()
+    early = opt.param_groups[0]["lr"]
+    time.sleep(0.15)
+    sched.step()
+    late = opt.param_groups[0]["lr"]
+    assert early > 0.9 and late < 0.3  # the learning rate followed the clock, not the step count
