@@ -122,7 +122,7 @@ class GRPOCompiler(Compiler):
         given = self.verifier
         scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
                                  ProgramPredictors.of(program), adapter, s.group_timeout_s,
-                                 sim_pool_size(s.sim_concurrency))
+                                 sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface)
         trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora)
         self.timer, self.scorer = timer, scorer
         owns_verifier = given is None

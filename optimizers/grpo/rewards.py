@@ -90,13 +90,16 @@ class DualSpaceScorer:
     problems: task_id -> Problem (rows carry only the task id; Problems do not fit in an Arrow column).
     realiser: realises CRUX completions as Verilog with the current policy; None leaves the CRUX-space
         functional component unscored (None, which TRL skips), e.g. before the trainer exists.
+    realise_min_interface: only CRUXes whose interface score reaches this are realised; the rest get
+        functional 0 (GRPOSettings.realise_min_interface).
     """
 
     def __init__(self, verifier: GroupChecker, problems: Mapping[str, Problem], predictors: ProgramPredictors,
                  adapter: dspy.Adapter, group_timeout_s: float = 60.0, concurrency: int = 2,
-                 realiser: Realiser | None = None) -> None:
+                 realiser: Realiser | None = None, realise_min_interface: float = 1.0) -> None:
         self.verifier, self.problems, self.predictors, self.adapter = verifier, problems, predictors, adapter
         self.group_timeout_s, self.concurrency, self.realiser = group_timeout_s, max(1, concurrency), realiser
+        self.realise_min_interface = realise_min_interface
         self.stats = ScoreStats()
         self._batch: tuple[Any, asyncio.Task] | None = None
 
@@ -168,9 +171,10 @@ class DualSpaceScorer:
         if self.realiser is None:
             functional = [None] * len(texts)
         else:
-            # Only complete CRUXes are worth realising (an incomplete one scores 0), and identical ones once:
-            # realisation is generation paid inside the reward, the dearest part of it.
-            unique = {c.to_markdown(): c for c in cruxes if c is not None and not c.missing_parts()}
+            # Only complete CRUXes with the reference's interface are worth realising (the others score 0),
+            # and identical ones once: realisation is generation paid inside the reward, its dearest part.
+            unique = {c.to_markdown(): c for c, i in zip(cruxes, interface)
+                      if c is not None and not c.missing_parts() and i >= self.realise_min_interface}
             if unique:
                 started = time.perf_counter()
                 code = self.realiser.realise([(problem.spec, c) for c in unique.values()])

@@ -23,6 +23,10 @@ class GRPOSettings:
     schedule: reward weights of (format, compile, functional) over training; kind "fixed" = constant `end`.
     crux_functional: realise each CRUX with the current policy (greedy) and simulate it; off = the CRUX-space
         functional component is not scored.
+    realise_min_interface: realise only CRUXes whose interface check scores at least this (1.0 = agrees with
+        the reference's ports exactly; 0 = every complete CRUX). The code stage is told to use the CRUX's
+        interface, so a CRUX with a wrong one steers its code into an interface failure: it gets functional 0
+        without paying the generation (realisation is the dearest part of the reward).
     group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
     max_time_s: stop after this much training wall time (None = no limit); for equal-time comparisons.
@@ -48,6 +52,7 @@ class GRPOSettings:
     schedule: RewardSchedule = field(default_factory=RewardSchedule)
     crux_functional: bool = True
     realise_max_new_tokens: int = 256
+    realise_min_interface: float = 1.0
     group_timeout_s: float = 60.0
     sim_concurrency: int = 0
     max_time_s: float | None = 300.0

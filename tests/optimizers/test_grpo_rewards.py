@@ -46,9 +46,10 @@ class GoldRealiser:
         return [GOLD if crux.interface.module_name == "and_gate" else GOLD.replace("&", "|") for _, crux in items]
 
 
-def scorer(checker, realiser=None, timeout=30.0) -> DualSpaceScorer:
+def scorer(checker, realiser=None, timeout=30.0, min_interface=1.0) -> DualSpaceScorer:
     return DualSpaceScorer(checker, {"and_gate": PROBLEM}, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
-                           group_timeout_s=timeout, concurrency=2, realiser=realiser)
+                           group_timeout_s=timeout, concurrency=2, realiser=realiser,
+                           realise_min_interface=min_interface)
 
 
 def run_rewards(s: DualSpaceScorer, completions: list, spaces: list[str], **extra):
@@ -157,3 +158,23 @@ def test_identical_and_incomplete_cruxes_are_not_realised_twice(verifier):
     assert realiser.calls == [1], "three identical CRUXes realise once; the incomplete one not at all"
     assert func == [1.0, 1.0, 1.0, 0.0] and fmt[3] == pytest.approx(2 / 3)
     assert len(s.stats.realise_seconds) == 1
+
+
+def test_only_cruxes_with_the_reference_interface_are_realised(verifier):
+    class Counting(GoldRealiser):
+        def __init__(self):
+            self.calls = []
+
+        def realise(self, items):
+            self.calls.append([crux.interface.ports[2].width for _, crux in items])
+            return super().realise(items)
+
+    wrong_width = CRUX.model_copy(deep=True)
+    wrong_width.interface.ports[2].width = "8"
+    completions = [crux_answer(CRUX), crux_answer(wrong_width)]
+    gated = Counting()
+    _, comp, func = run_rewards(scorer(verifier, gated), completions, ["crux"] * 2)
+    assert gated.calls == [["1"]] and func == [1.0, 0.0] and comp[1] < 1.0
+    every = Counting()
+    run_rewards(scorer(verifier, every, min_interface=0.0), completions, ["crux"] * 2)
+    assert sorted(every.calls[0]) == ["1", "8"], "min_interface=0 realises every complete CRUX"
