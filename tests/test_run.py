@@ -86,3 +86,37 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text()
     command = next(line.strip() for line in readme.splitlines() if "pytest" in line and "setup.sh" in line)
     assert command in [line.strip() for line in ci.splitlines()], f"{command!r} is not a line of .ci/run"
+
+
+def test_two_stage_pipeline_from_the_command_line(tmp_path):
+    """The main job's shape on a tiny budget: curriculum build, untrained / SFT / GRPO evaluations, one stage table
+    whose train-seconds column is filled for every trained stage, and both stages' checkpoints kept."""
+    run_dir = tmp_path / "two_stage"
+    proc = run_py("data=synthetic", "data.synthetic.families=[mux,counter]", "data.synthetic.held_out_families=[counter]",
+                  "data.synthetic.size=40", "data.synthetic.check=compile", "data.synthetic.unseen_designs_per_family=1",
+                  "data.limit=2", "lm=tiny", "lm.max_tokens=12", f"lm.cache_dir={tmp_path / 'models'}",
+                  "lm.tiny.vocab_size=300", "compiler=sft_grpo", "compiler.sft.settings.max_steps=2",
+                  "compiler.grpo.settings.max_steps=1", "compiler.grpo.settings.max_completion_length=12",
+                  "compiler.grpo.settings.realise_max_new_tokens=12", f"paths.outputs={tmp_path}",
+                  f"hydra.run.dir={run_dir}")
+    assert all((run_dir / name).is_file() for name in RUN_FOLDER_FILES)
+    table = (run_dir / "stages.md").read_text().splitlines()
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]] for line in table[2:]}
+    assert list(rows) == ["untrained", "sft", "grpo"], table
+    assert rows["untrained"][3] == "-" and float(rows["sft"][3]) > 0 and float(rows["grpo"][3]) > 0
+    assert "| grpo |" in proc.stdout  # the table is printed at the end of the run
+    for stage in ("sft", "grpo"):
+        assert (run_dir / "compiler" / stage / "checkpoint" / "config.json").is_file()
+    assert json.loads((run_dir / "metrics.json").read_text())["n_problems"] == 2
+
+
+def test_a_single_compiler_reports_its_train_time(tmp_path):
+    """compiler=sft has no stages of its own: its row's train seconds are the compile() call's wall time."""
+    run_dir = tmp_path / "sft_only"
+    run_py("data=synthetic", "data.synthetic.families=[mux]", "data.synthetic.held_out_families=[]",
+           "data.synthetic.size=30", "data.synthetic.check=compile", "data.limit=1", "lm=tiny", "lm.max_tokens=12",
+           f"lm.cache_dir={tmp_path / 'models'}", "lm.tiny.vocab_size=300", "compiler=sft",
+           "compiler.settings.max_steps=1", f"paths.outputs={tmp_path}", f"hydra.run.dir={run_dir}")
+    table = (run_dir / "stages.md").read_text().splitlines()
+    sft = [c.strip() for c in table[-1].split("|")[1:-1]]
+    assert sft[0] == "sft" and float(sft[3]) > 0
