@@ -113,7 +113,8 @@ class GRPOCompiler(Compiler):
         start, s = time.perf_counter(), self.settings
         lm = bound_lm(program)
         base = local_model_path(lm)
-        trainset = list(trainset)[: s.max_examples] if s.max_examples else list(trainset)
+        trainset = prompt_examples(trainset, valset, s.prompts)
+        trainset = trainset[: s.max_examples] if s.max_examples else trainset
         adapter = program_adapter(self.adapter)
         rows = build_prompts(program, trainset, s.spaces, adapter, seed=s.seed)
         device = resolve_device(s.device)
@@ -200,3 +201,14 @@ class GRPOCompiler(Compiler):
         if trainer.accelerator.is_main_process:
             (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report
+
+
+def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Example] | None,
+                    source: str) -> list[dspy.Example]:
+    """The examples GRPO draws its prompts from (GRPOSettings.prompts), with a clear error when that is none."""
+    chosen = {"train": list(trainset), "val": list(valset or []),
+              "both": list(trainset) + list(valset or [])}[source]
+    if not chosen:
+        raise ValueError(f"GRPO has no prompts: compiler settings prompts={source!r} but that split is empty. "
+                         "Use data=synthetic (it has train and val splits) or set prompts=train.")
+    return chosen

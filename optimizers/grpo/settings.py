@@ -30,6 +30,9 @@ class GRPOSettings:
     group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
     max_time_s: stop after this much training wall time (None = no limit); for equal-time comparisons.
+    prompts: which examples GRPO samples prompts from: "train" (the train split), "val" (the val split: designs
+        an SFT stage before it never saw) or "both". After an SFT that has memorised the train split, train
+        prompts are solved in every rollout and their groups carry no advantage (docs/GRPO.md, Figures).
     device: "auto" (CUDA when visible), "cpu" or "cuda"; CUDA trains in bf16 (LoRA by default there).
     lora: None = LoRA on CUDA, full weights on CPU.
     use_vllm / vllm_mode: TRL's vLLM generation ("server": `trl vllm-serve`; "colocate": in-process), only
@@ -67,6 +70,7 @@ class GRPOSettings:
     vllm_mode: Literal["server", "colocate"] = "server"
     logging_steps: int = 1
     max_examples: int | None = None
+    prompts: Literal["train", "val", "both"] = "train"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -84,5 +88,7 @@ class GRPOSettings:
                              f"and must be a multiple of num_generations={self.num_generations}.")
         if self.group_timeout_s <= 0:
             raise ValueError("group_timeout_s must be > 0 seconds.")
+        if self.prompts not in ("train", "val", "both"):
+            raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:
             raise ValueError("Set max_steps > 0 or num_train_epochs > 0, otherwise GRPO trains nothing.")

@@ -48,3 +48,24 @@ def test_ablation_presets_compose_and_sweep(preset, key, values, tmp_path):
     first = values.split(",")[0] if not values.startswith("[") else "[code]"
     one = composed(f"experiment={preset}", f"{key}={first}")  # what one job of the sweep composes
     instantiate(one.compiler, run_dir=tmp_path)
+
+
+def test_grpo_prompts_come_from_the_chosen_split(tmp_path):
+    import dspy
+
+    from optimizers.grpo.compiler import prompt_examples
+    from optimizers.grpo.settings import GRPOSettings
+
+    train = [dspy.Example(task_id=f"t{i}") for i in range(3)]
+    val = [dspy.Example(task_id="v0")]
+    assert [e.task_id for e in prompt_examples(train, val, "train")] == ["t0", "t1", "t2"]
+    assert [e.task_id for e in prompt_examples(train, val, "val")] == ["v0"]
+    assert len(prompt_examples(train, val, "both")) == 4
+    with pytest.raises(ValueError, match="prompts='val' but that split is empty"):
+        prompt_examples(train, None, "val")
+    with pytest.raises(ValueError, match="use train, val or both"):
+        GRPOSettings(prompts="test")
+    assert instantiate(composed("compiler=grpo").compiler, run_dir=tmp_path).settings.prompts == "train"
+    compiler = instantiate(composed("compiler=sft_grpo", "compiler.grpo.settings.prompts=val").compiler,
+                           run_dir=tmp_path)
+    assert compiler.grpo_factory(run_dir=tmp_path).settings.prompts == "val"
