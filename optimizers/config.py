@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from optimizers.precision import Precision
+
 
 @dataclass
 class BootstrapSettings:
@@ -100,7 +102,7 @@ class SFTSettings:
     lr_scheduler_type: str = "cosine"
     packing: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    precision: Precision = "auto"
     logging_steps: int = 10
     max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
     seed: int = 0

@@ -25,14 +25,17 @@ def _synthetic(argv: list[str]) -> int:
     p.add_argument("--held-out", default=",".join(d.held_out_families), help="families only in test_unseen")
     p.add_argument("--variants", type=int, default=d.variants_per_design)
     p.add_argument("--rename-fraction", type=float, default=d.rename_fraction,
-                   help="share of training designs given fresh random names (copy-from-spec augmentation)")
+                   help="share of training examples given fresh random names (copy-from-spec augmentation)")
+    p.add_argument("--rename-per", default=d.rename_per, choices=["example", "design"],
+                   help="draw new names per spec variant (example) or once per design (design)")
     p.add_argument("--check", default=d.check, choices=["differential", "compile", "none"])
     p.add_argument("--jobs", type=int, default=d.jobs)
     p.add_argument("--diff-cycles", type=int, default=d.diff_cycles, help="random cycles per self-check")
     a = p.parse_args(argv)
     cfg = SyntheticConfig(size=a.size, seed=a.seed, out_dir=a.out, families=_csv(a.families),
                           held_out_families=_csv(a.held_out) or [], variants_per_design=a.variants,
-                          rename_fraction=a.rename_fraction, check=a.check, jobs=a.jobs, diff_cycles=a.diff_cycles)
+                          rename_fraction=a.rename_fraction, rename_per=a.rename_per,
+                          check=a.check, jobs=a.jobs, diff_cycles=a.diff_cycles)
     summary = make_dataset(cfg, progress=sys.stderr.isatty())
     print(summary_table(summary))
     for line in summary.failures[:10]:

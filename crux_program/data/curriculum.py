@@ -35,6 +35,8 @@ class SyntheticConfig:
     val_fraction / test_fraction: share of parameter combinations of seen families held out for val / test.
     rename_fraction: share of *training* examples whose module and data ports get fresh random names
         (`data.rename`), so a model must copy names from the spec; val and test keep the families' names.
+    rename_per: "example" (each spec variant its own names) or "design" (all variants of a drawn design share
+        one set of new names; the data of docs/COMPILERS.md's E2, E3 and E5).
     check: "differential" (sim/ self-check, the default), "compile" (iverilog only) or "none".
     jobs: self-check worker processes (0 = all cores).
     out_dir: where train/val/test_seen/test_unseen/test JSONL and summary.txt go.
@@ -50,6 +52,7 @@ class SyntheticConfig:
     test_fraction: float = 0.1
     unseen_designs_per_family: int = 8
     rename_fraction: float = 0.0
+    rename_per: str = "example"
     check: str = "differential"
     jobs: int = 0
     diff_cycles: int = 200
@@ -78,6 +81,8 @@ class SyntheticConfig:
             raise ValueError("size and variants_per_design must be >= 1")
         if not 0 <= self.rename_fraction <= 1:
             raise ValueError("rename_fraction must be in [0, 1]")
+        if self.rename_per not in ("example", "design"):
+            raise ValueError(f"rename_per={self.rename_per!r}: choose example or design")
         if not 0 <= self.val_fraction + self.test_fraction < 1:
             raise ValueError("val_fraction + test_fraction must be in [0, 1)")
 
@@ -137,14 +142,19 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
     rng = random.Random(f"{cfg.seed}/{d.family}/{item.index}/phrasing")
     levels, weights = zip(*cfg.degradation_mix.items())
     renamer = random.Random(f"{cfg.seed}/{d.family}/{item.index}/rename")
+    renames = item.split == "train" and cfg.rename_fraction > 0
+    # rename_per="design": one draw per design, all its variants share the new names;
+    # "example": each variant draws on its own, so no name set repeats for a model to memorise.
+    shared = item.design
+    if renames and cfg.rename_per == "design" and renamer.random() < cfg.rename_fraction:
+        shared = rename_design(item.design, renamer)
     out: list[Triplet] = []
     seen_specs: set[str] = set()
     for v in range(cfg.variants_per_design):
-        # Each training variant gets its own fresh names (when drawn), so no name set repeats for a model to
-        # memorise; val and test keep the family's names. One design still costs one self-check simulation.
-        d = item.design
-        if item.split == "train" and renamer.random() < cfg.rename_fraction:
-            d = rename_design(d, renamer)
+        # Val and test keep the family's names. One design still costs one self-check simulation.
+        d = shared
+        if renames and cfg.rename_per == "example" and renamer.random() < cfg.rename_fraction:
+            d = rename_design(item.design, renamer)
         crux = d.crux()
         level = rng.choices(levels, weights)[0]
         detailed = level == "special" or rng.random() < 0.5  # Special needs the notes that name clock/reset

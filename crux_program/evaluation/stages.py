@@ -6,7 +6,7 @@ settings, so the rows of the table differ only in the weights or prompts the pro
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from crux_program.evaluation.report import EvalMetrics
@@ -23,7 +23,7 @@ class StageRow:
     n_samples: int
     statuses: dict[str, int]
     train_seconds: float | None = None
-    mean_reward: dict[str, float] | None = None  # format / compile / functional partial credit
+    mean_reward: dict[str, float] = field(default_factory=dict)  # format / compile / functional partial credit
 
     @classmethod
     def from_metrics(cls, stage: str, run_dir: Path, metrics: EvalMetrics,
@@ -44,7 +44,7 @@ def stage_table(rows: list[StageRow]) -> str:
     for row in rows:
         train = "-" if row.train_seconds is None else f"{row.train_seconds:.0f}"
         cells = [row.stage, f"{row.pass_at_1:.3f}", str(row.n_problems), train]
-        cells += [f"{(row.mean_reward or {}).get(p, 0.0):.3f}" for p in parts]
+        cells += [f"{row.mean_reward.get(p, 0.0):.3f}" for p in parts]
         cells += [str(row.statuses.get(s, 0)) for s in statuses]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from optimizers.grpo.schedule import RewardSchedule
+from optimizers.precision import Precision
 
 
 @dataclass
@@ -60,7 +61,7 @@ class GRPOSettings:
     sim_concurrency: int = 0
     max_time_s: float | None = 300.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    precision: Literal["auto", "fp32", "bf16"] = "auto"  # see optimizers.precision
+    precision: Precision = "auto"  # see optimizers.precision
     lora: bool | None = None
     lora_r: int = 16
     lora_alpha: int = 32

@@ -61,3 +61,18 @@ def test_based_literals_are_not_identifiers():
 
     assert _rewrite_code("y = (s == 2'd0) ? d0 : d1; z = 4'hd0;", {"d0": "p", "d1": "q"}) == \
         "y = (s == 2'd0) ? p : q; z = 4'hd0;"
+
+
+def test_rename_per_design_gives_all_variants_of_a_design_one_name():
+    def names_by_design(per: str) -> dict[str, set[str]]:
+        cfg = SyntheticConfig(size=600, check="none", rename_fraction=0.5, rename_per=per, out_dir="unused")
+        by_design: dict[str, set[str]] = {}
+        for t in generate(cfg):
+            if t.split == "train":
+                by_design.setdefault(t.task_id.rsplit("/", 1)[0], set()).add(t.crux.interface.module_name)
+        return by_design
+
+    assert all(len(names) == 1 for names in names_by_design("design").values())
+    assert any(len(names) > 1 for names in names_by_design("example").values())
+    with pytest.raises(ValueError, match="rename_per"):
+        SyntheticConfig(rename_per="variant")
