@@ -3,7 +3,9 @@
 Every simulation in the project goes through `run_sandboxed`. The child gets its own session (so the whole
 process group can be killed with one `os.killpg`, never by name), address-space / file-size / CPU-time
 rlimits set before exec, and a merged stdout+stderr pipe that is read incrementally: output beyond
-`max_output_bytes` kills the group instead of filling memory.
+`max_output_bytes` kills the group instead of filling memory. Where util-linux `setpriv` exists the
+simulator also gets SIGKILL as its parent-death signal, so a run killed from outside (SIGKILL, OOM killer)
+does not leave it simulating on until its CPU rlimit.
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ def _limits(memory_mb: int, max_file_mb: int, cpu_s: int):
 
 
 _PRLIMIT = shutil.which("prlimit")
+_SETPRIV = shutil.which("setpriv")
 
 
 def _limited(cmd: list[str], memory_mb: int, max_file_mb: int, cpu_s: int) -> tuple[list[str], object]:
@@ -61,10 +64,14 @@ def _limited(cmd: list[str], memory_mb: int, max_file_mb: int, cpu_s: int) -> tu
     (a Python `preexec_fn` forces a full fork and costs about 10 ms per simulation); without it, fall back
     to setting them in `preexec_fn`.
     """
+    # The parent-death signal survives the execs of setpriv -> prlimit -> simulator. Linux sends it when the
+    # *thread* that spawned the child ends; run_sandboxed's caller waits for the child in that same thread,
+    # so it fires only when the whole process is gone.
+    death = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
     if _PRLIMIT is None:
-        return cmd, _limits(memory_mb, max_file_mb, cpu_s)
+        return death + cmd, _limits(memory_mb, max_file_mb, cpu_s)
     mem, fsize = memory_mb * 1024 * 1024, max_file_mb * 1024 * 1024
-    return [_PRLIMIT, f"--as={mem}:{mem}", f"--fsize={fsize}:{fsize}", f"--cpu={cpu_s}:{cpu_s + 1}",
+    return [*death, _PRLIMIT, f"--as={mem}:{mem}", f"--fsize={fsize}:{fsize}", f"--cpu={cpu_s}:{cpu_s + 1}",
             "--core=0:0", "--", *cmd], None
 
 

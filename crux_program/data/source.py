@@ -2,10 +2,13 @@
 
 The dataset is built on first use into `synthetic.out_dir` and reused while its config is unchanged
 (`config.json` next to the splits records what built it); `build()` always rebuilds (task=make_data).
+A folder holding a curriculum built with another config is rebuilt with a warning that names the settings
+that differ, so a reused folder whose splits are replaced never goes unnoticed.
 """
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from crux_program.data.make_dataset import DatasetSummary, make_dataset, summary
 from crux_program.data.triplet import load_split
 
 TEST_SPLITS = ("test_seen", "test_unseen", "test")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,11 +51,27 @@ class SyntheticData:
         (self.folder / "config.json").write_text(self._stamp(), encoding="utf-8")
         return summary
 
+    def changed_settings(self, recorded: str) -> list[str]:
+        """`key: old -> new` for each setting where the recorded config.json differs from this config."""
+        now = json.loads(self._stamp())
+        try:
+            before = json.loads(recorded)
+        except json.JSONDecodeError:
+            return ["config.json is unreadable"]
+        return [f"{k}: {before.get(k, '(not recorded)')!r} -> {now[k]!r}" for k in sorted(now)
+                if before.get(k, object()) != now[k]]
+
     def ensure_built(self) -> None:
         """Build unless the folder already holds this exact config's dataset."""
         stamp = self.folder / "config.json"
-        if not (stamp.exists() and stamp.read_text(encoding="utf-8") == self._stamp()):
-            print(summary_table(self.build()), flush=True)
+        recorded = stamp.read_text(encoding="utf-8") if stamp.exists() else None
+        if recorded == self._stamp():
+            return
+        if recorded is not None:
+            log.warning("%s holds a curriculum built with other settings (%s): rebuilding it, which replaces its "
+                        "splits. To keep that one, pass those settings as data.synthetic.KEY=VALUE or choose another "
+                        "data.synthetic.out_dir.", self.folder, "; ".join(self.changed_settings(recorded)))
+        print(summary_table(self.build()), flush=True)
 
     def load(self):
         """DataSplits(train, val: dspy.Examples; test: Problems with source `synthetic/<split>`)."""

@@ -2,7 +2,8 @@
 
 Steps:
 1. find the program's LocalLM and the HF folder behind it (as SFT does);
-2. render CRUX-space and code-space prompts with the program's adapter, interleaved (`dataset.py`);
+2. render CRUX-space and code-space prompts with the program's adapter, interleaved (`dataset.py`), and
+   optionally keep only those whose rollouts from the starting policy disagree (`select.py`);
 3. build the scorer over the `sim/` core (`rewards.py`): three async reward functions, format / compile /
    functional, whose weights a callback moves every step (`schedule.py`);
 4. train with TRL's GRPOTrainer; CRUX rewards realise Verilog with the trainer's current model;
@@ -22,10 +23,11 @@ import dspy
 
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler, bound_lm, local_model_path
-from optimizers.grpo.dataset import build_prompts, problems_by_task, to_dataset
+from optimizers.grpo.dataset import build_prompts, fill_batch, problems_by_task, to_dataset
 from optimizers.grpo.realise import PolicyRealiser
-from optimizers.grpo.rewards import DualSpaceScorer, GroupChecker
+from optimizers.grpo.rewards import DualSpaceScorer, GroupChecker, ScoreStats
 from optimizers.grpo.schedule import RewardScheduleCallback
+from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, choose, select_prompts
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.grpo.spaces import ProgramPredictors
 from optimizers.grpo.timing import StepTimer, TimeBudget
@@ -54,6 +56,7 @@ class GRPOReport:
     device: str
     lora: bool
     weights_history: list
+    selection: SelectionReport | None = None
 
 
 def sim_pool_size(requested: int) -> int:
@@ -124,7 +127,10 @@ class GRPOCompiler(Compiler):
         scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
                                  ProgramPredictors.of(program), adapter, s.group_timeout_s,
                                  sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface)
-        trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora)
+        rows, selection = self._select(rows, model, tokenizer, scorer, base)
+        rows = fill_batch(rows, self._prompts_per_generation())
+        budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
+        trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora, budget_s)
         self.timer, self.scorer = timer, scorer
         owns_verifier = given is None
         try:
@@ -133,7 +139,7 @@ class GRPOCompiler(Compiler):
             if owns_verifier and hasattr(scorer.verifier, "close"):
                 scorer.verifier.close()  # the verifier this compile() built (a passed-in one stays open)
         checkpoint = self._save(trainer, tokenizer, lora)
-        self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora)
+        self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora, selection)
         tuned = bind_checkpoint(program, lm, checkpoint)
         if trainer.accelerator.is_main_process:
             save_compiled(tuned, self.run_dir, compiler=self.name, model_path=checkpoint, base_model_path=base,
@@ -146,12 +152,53 @@ class GRPOCompiler(Compiler):
 
         return Verifier(self.sim)
 
-    def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, device: str, lora: bool):
+    def _prompts_per_generation(self) -> int:
+        """Prompts in one TRL generation batch across all processes."""
+        from accelerate import PartialState
+
+        s = self.settings
+        completions = s.per_device_train_batch_size * s.gradient_accumulation_steps * PartialState().num_processes
+        return max(1, completions // s.num_generations)
+
+    def _select(self, rows, model, tokenizer, scorer: DualSpaceScorer, base: Path):
+        """GRPOSettings.selection: probe the prompts with the starting policy and keep those whose rollouts
+        disagree. Under several processes the main one probes and the others read its log."""
+        s, sel = self.settings, self.settings.selection
+        if sel.keep == "all":
+            return choose(rows, {}, sel)
+        import torch
+        from accelerate import PartialState
+
+        if s.max_time_s is not None:  # probing may use at most half the stage's time: the rest is for training
+            cap = s.max_time_s / 2 if sel.max_probe_s is None else min(sel.max_probe_s, s.max_time_s / 2)
+            sel = type(sel)(**{**asdict(sel), "max_probe_s": cap})
+        # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
+        header = {"model": str(base), "spaces": list(s.spaces), "prompts": s.prompts,
+                  "num_generations": s.num_generations, "temperature": s.temperature, "top_p": s.top_p,
+                  "max_completion_length": s.max_completion_length, "seed": s.seed}
+        probe_log = ProbeLog(self.run_dir / "prompt_probe.jsonl", header)
+        state = PartialState()
+        if state.is_main_process:
+            torch.manual_seed(s.seed)
+            if s.crux_functional and "crux" in s.spaces:  # CRUX groups are scored as in training: realised
+                scorer.realiser = PolicyRealiser(None, tokenizer, scorer.predictors, scorer.adapter,
+                                                 max_new_tokens=s.realise_max_new_tokens, model=model)
+            sampler = RolloutSampler(model, tokenizer, s.num_generations, s.max_completion_length, s.temperature,
+                                     s.top_p)
+            kept, report = select_prompts(rows, sampler, scorer.score_group_now, sel, probe_log)
+            scorer.realiser, scorer.stats = None, ScoreStats()  # training's reward share leaves probing out
+        state.wait_for_everyone()
+        if not state.is_main_process:
+            kept, report = choose(rows, probe_log.load(), sel)
+        return kept, report
+
+    def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, device: str, lora: bool,
+                 budget_s: float | None = None):
         from trl import GRPOTrainer
 
         s = self.settings
         schedule, timer = RewardScheduleCallback(s.schedule), StepTimer()
-        callbacks = [schedule, timer] + ([TimeBudget(s.max_time_s)] if s.max_time_s else [])
+        callbacks = [schedule, timer] + ([TimeBudget(budget_s)] if budget_s else [])
         peft_config = None
         if lora:
             from peft import LoraConfig
@@ -184,7 +231,7 @@ class GRPOCompiler(Compiler):
         return checkpoint
 
     def _report(self, trainer, timer: StepTimer, scorer: DualSpaceScorer, checkpoint: Path, prompts: int,
-                start: float, device: str, lora: bool) -> GRPOReport:
+                start: float, device: str, lora: bool, selection: SelectionReport | None = None) -> GRPOReport:
         budget = next((c for c in trainer.callback_handler.callbacks if isinstance(c, TimeBudget)), None)
         step_s, reward_s = sum(timer.step_seconds), sum(scorer.stats.batch_seconds)
         realise_s = sum(scorer.stats.realise_seconds)
@@ -197,7 +244,8 @@ class GRPOCompiler(Compiler):
             sim_fraction=round(max(reward_s - realise_s, 0.0) / step_s, 4) if step_s else 0.0,
             timeouts=scorer.stats.timeouts,
             errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
-            device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history])
+            device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history],
+            selection=selection)
         if trainer.accelerator.is_main_process:
             (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report

@@ -77,6 +77,15 @@ def _interleave(lists: list[list[GRPOPrompt]]) -> list[GRPOPrompt]:
     return out
 
 
+def fill_batch(rows: Sequence[GRPOPrompt], prompts_per_batch: int) -> list[GRPOPrompt]:
+    """The rows, repeated in order until they fill one generation batch: TRL's sampler drops an incomplete
+    batch, so a selection that kept fewer prompts than a batch holds would otherwise train for 0 steps."""
+    rows = list(rows)
+    if rows and len(rows) < prompts_per_batch:
+        rows = (rows * -(-prompts_per_batch // len(rows)))[:max(prompts_per_batch, len(rows))]
+    return rows
+
+
 def to_dataset(rows: Sequence[GRPOPrompt]):
     """A `datasets.Dataset` with columns prompt (chat messages), space, task_id, spec."""
     from datasets import Dataset

@@ -20,7 +20,8 @@ class PolicyRealiser:
     """Greedy generation from the trainer's current model.
 
     trainer: the GRPOTrainer (its `model` and `accelerator` are read at call time, so LoRA and wrapped
-        models work); tokenizer: its processing class (left padding for batched generation).
+        models work), or None with `model` given (prompt selection, before the trainer exists);
+    tokenizer: its processing class (left padding for batched generation).
     """
 
     trainer: Any
@@ -29,6 +30,13 @@ class PolicyRealiser:
     adapter: dspy.Adapter
     max_new_tokens: int = 512
     batch_size: int = 16
+    model: Any = None
+
+    def current_model(self) -> Any:
+        """The policy as it is now."""
+        if self.trainer is None:
+            return self.model
+        return self.trainer.accelerator.unwrap_model(self.trainer.model)
 
     def prompts(self, items: Sequence[tuple[str, Any]]) -> list[str]:
         """The chat-templated code-predictor prompts for (spec, CRUX) pairs, as at inference."""
@@ -44,7 +52,7 @@ class PolicyRealiser:
         """One greedy completion per (spec, CRUX) pair, decoded without special tokens."""
         import torch
 
-        model = self.trainer.accelerator.unwrap_model(self.trainer.model)
+        model = self.current_model()
         was_training = model.training
         model.eval()
         out: list[str] = []

@@ -140,6 +140,10 @@ class DualSpaceScorer:
         self._log(columns, spaces, parts)
         return parts
 
+    def score_group_now(self, space: str, task_id: str, texts: list[str]) -> list[RewardParts | None]:
+        """Score one group synchronously, under the same deadline as in training (prompt selection)."""
+        return asyncio.run(self._score_group(space, self._problem(task_id), texts, asyncio.Semaphore(1)))
+
     def _problem(self, task_id: str) -> Problem:
         try:
             return self.problems[task_id]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from optimizers.grpo.schedule import RewardSchedule
+from optimizers.grpo.select import SelectionSettings
 from optimizers.precision import Precision
 
 
@@ -30,10 +31,13 @@ class GRPOSettings:
         without paying the generation (realisation is the dearest part of the reward).
     group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
-    max_time_s: stop after this much training wall time (None = no limit); for equal-time comparisons.
+    max_time_s: stop after this much wall time, prompt selection included (None = no limit); for equal-time
+        comparisons.
     prompts: which examples GRPO samples prompts from: "train" (the train split), "val" (the val split: designs
         an SFT stage before it never saw) or "both". After an SFT that has memorised the train split, train
         prompts are solved in every rollout and their groups carry no advantage (docs/GRPO.md, Figures).
+    selection: which prompts to train on, measured before training (select.py: DAPO's dynamic sampling done
+        up front: keep prompts whose rollouts disagree); keep="all" = no probing.
     device: "auto" (CUDA when visible), "cpu" or "cuda"; CUDA trains in bf16 (LoRA by default there).
     lora: None = LoRA on CUDA, full weights on CPU.
     use_vllm / vllm_mode: TRL's vLLM generation ("server": `trl vllm-serve`; "colocate": in-process), only
@@ -72,11 +76,14 @@ class GRPOSettings:
     logging_steps: int = 1
     max_examples: int | None = None
     prompts: Literal["train", "val", "both"] = "train"
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
     seed: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.schedule, dict) or hasattr(self.schedule, "items"):  # plain mapping from a config
             self.schedule = RewardSchedule(**dict(self.schedule))
+        if isinstance(self.selection, dict) or hasattr(self.selection, "items"):
+            self.selection = SelectionSettings(**dict(self.selection))
         self.spaces = list(self.spaces)
         if not self.spaces or set(self.spaces) - {"crux", "code"}:
             raise ValueError(f"GRPOSettings.spaces={self.spaces}: use [crux, code] (dual) or [code] (single).")

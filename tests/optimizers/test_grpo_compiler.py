@@ -132,3 +132,37 @@ def test_policy_realiser_writes_code_greedily_from_the_current_model(examples, m
     first, again = realiser.realise(items), realiser.realise(items)
     assert len(first) == 3 and first == again, "greedy realisation is deterministic"
     assert model.training, "the trainer's model is back in training mode"
+    bare = PolicyRealiser(None, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
+                          max_new_tokens=4, batch_size=2, model=model)
+    assert bare.realise(items) == first, "before the trainer exists (prompt selection) it uses the model given"
+
+
+class OneTaskVaries:
+    """Rollouts of `task` disagree (the first passes); every other task's rollouts all score the same."""
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+
+    def check_group(self, problem, completions):
+        return [SimResult(problem.task_id, Status.PASS if problem.task_id == self.task and i == 0 else Status.MISMATCH,
+                          rewards=RewardParts(1.0, 1.0, float(problem.task_id == self.task and i == 0)))
+                for i, _ in enumerate(completions)]
+
+
+def test_selection_trains_only_on_prompts_whose_rollouts_disagree(examples, model_path, tmp_path):
+    from optimizers.grpo.select import SelectionSettings
+
+    task = str(examples[2].task_id)
+    settings = GRPOSettings(**{**TINY, "spaces": ["code"], "max_steps": 1,
+                               "selection": {"keep": "functional", "min_kept": 1}})
+    compiler = GRPOCompiler(settings, tmp_path, verifier=OneTaskVaries(task))
+    compiler.compile(program_on(model_path), examples)
+    selection = compiler.report.selection
+    assert isinstance(settings.selection, SelectionSettings)
+    assert (selection.candidates, selection.probed, selection.kept, selection.fell_back) == (4, 4, 1, False)
+    trained = list(compiler.trainer.train_dataset["task_id"])
+    assert trained == [task, task], "GRPO trains on the disagreeing prompt only, repeated to fill a batch"
+    assert compiler.report.steps == 1
+    probe = (tmp_path / "prompt_probe.jsonl").read_text().splitlines()
+    assert len(probe) == 5 and all(len(json.loads(line)["rewards"]) == 2 for line in probe[1:])
+    assert json.loads((tmp_path / "grpo_report.json").read_text())["selection"]["kept"] == 1

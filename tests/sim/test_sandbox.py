@@ -54,3 +54,36 @@ def test_simdir_is_fresh_and_removed():
         assert d.is_dir() and not any(d.iterdir())
         (d / "f").write_text("x")
     assert not d.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+def test_a_simulation_dies_with_a_parent_killed_from_outside(tmp_path):
+    import shutil
+    import signal
+    import subprocess
+
+    assert shutil.which("setpriv"), "the parent-death signal needs util-linux setpriv (apt-get install util-linux)"
+    pidfile = tmp_path / "sim.pid"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import pathlib, sys; from sim.sandbox import run_sandboxed; "
+        f"run_sandboxed(['sh', '-c', 'echo $$ > {pidfile}; exec sleep 60'], pathlib.Path({str(tmp_path)!r}), 120)")],
+        cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    for _ in range(100):
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    assert _alive(pid)
+    parent.send_signal(signal.SIGKILL)  # no cleanup code runs: only the kernel's parent-death signal can act
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid), "the simulator outlived its SIGKILLed parent"

@@ -29,6 +29,23 @@ def test_hydra_config_builds_and_loads(tmp_path):
     assert (tmp_path / "config.json").stat().st_mtime_ns == stamp
 
 
+def test_a_folder_built_with_other_settings_is_rebuilt_with_a_warning_naming_them(tmp_path, caplog):
+    from crux_program.data.curriculum import SyntheticConfig
+
+    source = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path)))
+    source.load()
+    recorded = (tmp_path / "config.json").read_text()
+    other = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path),
+                                                    rename_fraction=0.5))
+    assert other.changed_settings(recorded) == ["rename_fraction: 0.0 -> 0.5"]
+    older = recorded.replace('"rename_per": "example", ', "")  # a config.json from before rename_per existed
+    assert "rename_per: '(not recorded)' -> 'example'" in source.changed_settings(older)
+    with caplog.at_level("WARNING", logger="crux_program.data.source"):
+        other.load()
+    assert "rename_fraction: 0.0 -> 0.5" in caplog.text and "rebuilding" in caplog.text
+    assert (tmp_path / "config.json").read_text() != recorded
+
+
 def test_command_is_deterministic(tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["--size", "400", "--check", "none", "--out", str(tmp_path / name)]) == 0
