@@ -166,3 +166,15 @@ def test_selection_trains_only_on_prompts_whose_rollouts_disagree(examples, mode
     probe = (tmp_path / "prompt_probe.jsonl").read_text().splitlines()
     assert len(probe) == 5 and all(len(json.loads(line)["rewards"]) == 2 for line in probe[1:])
     assert json.loads((tmp_path / "grpo_report.json").read_text())["selection"]["kept"] == 1
+
+
+def test_selection_probes_both_spaces_and_resumes_from_its_log(examples, model_path, tmp_path):
+    settings = GRPOSettings(**{**TINY, "max_steps": 1, "selection": {"keep": "signal", "min_kept": 1}})
+    first = GRPOCompiler(settings, tmp_path, verifier=FirstWinsChecker())
+    first.compile(program_on(model_path), examples)
+    selection = first.report.selection
+    assert (selection.candidates, selection.probed, selection.resumed) == (8, 8, 0), "4 CRUX + 4 code prompts"
+    assert selection.kept_by_space.get("code") == 4, "code groups disagree (the first rollout passes)"
+    again = GRPOCompiler(settings, tmp_path, verifier=FirstWinsChecker())
+    again.compile(program_on(model_path), examples)
+    assert again.report.selection.resumed == 8 and again.report.selection.kept == selection.kept
