@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -171,7 +171,7 @@ class GRPOCompiler(Compiler):
 
         if s.max_time_s is not None:  # probing may use at most half the stage's time: the rest is for training
             cap = s.max_time_s / 2 if sel.max_probe_s is None else min(sel.max_probe_s, s.max_time_s / 2)
-            sel = type(sel)(**{**asdict(sel), "max_probe_s": cap})
+            sel = replace(sel, max_probe_s=cap)
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
         header = {"model": str(base), "spaces": list(s.spaces), "prompts": s.prompts,
                   "num_generations": s.num_generations, "temperature": s.temperature, "top_p": s.top_p,

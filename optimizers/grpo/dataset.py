@@ -82,7 +82,7 @@ def fill_batch(rows: Sequence[GRPOPrompt], prompts_per_batch: int) -> list[GRPOP
     batch, so a selection that kept fewer prompts than a batch holds would otherwise train for 0 steps."""
     rows = list(rows)
     if rows and len(rows) < prompts_per_batch:
-        rows = (rows * -(-prompts_per_batch // len(rows)))[:max(prompts_per_batch, len(rows))]
+        rows = (rows * -(-prompts_per_batch // len(rows)))[:prompts_per_batch]
     return rows
 
 
