@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--vocab", type=int, default=4096)
+    p.add_argument("--pretokenizer", choices=["qwen2", "identifier"], default="qwen2")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--max-steps", type=int, default=-1)
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     rows = render_examples(program_cls(), train)
     texts = [m["content"] for r in rows for m in r.prompt + r.completion]
     model = build_tiny_model(out / "tiny", texts=texts, vocab_size=a.vocab, hidden_size=a.hidden,
-                             num_layers=a.layers, num_heads=a.heads)
+                             num_layers=a.layers, num_heads=a.heads, pretokenizer=a.pretokenizer)
     lm = LocalLM(model, device="cpu", max_tokens=a.max_tokens, batch_size=32, batch_window_ms=50)
     program = program_cls()
     program.set_lm(lm)

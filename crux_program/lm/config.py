@@ -34,8 +34,15 @@ class TinySpec:
     num_heads: int = 4
     max_position: int = 4096
     seed: int = 0
+    # "qwen2" (Qwen2's own splitting) or "identifier" (a name is the same token after a space, a backtick or
+    # a bracket, so copying it from the spec is plain induction; a Llama model; crux_program.lm.tiny)
+    pretokenizer: str = "qwen2"
 
-    def to_dict(self) -> dict[str, int]:
+    def __post_init__(self) -> None:
+        if self.pretokenizer not in ("qwen2", "identifier"):
+            raise ValueError(f"lm.tiny.pretokenizer={self.pretokenizer!r}: choose qwen2 or identifier")
+
+    def to_dict(self) -> dict[str, int | str]:
         """Plain dict (used for the cache-folder hash)."""
         return asdict(self)
 

@@ -1,4 +1,4 @@
-"""Build a tiny causal LM from scratch: a byte-level BPE trained here plus a random-initialised Qwen2.
+"""Build a tiny causal LM from scratch: a byte-level BPE trained here plus a random-initialised Qwen2 or Llama.
 
 No weights are ever downloaded. The result is a normal model folder that `AutoTokenizer` and
 `AutoModelForCausalLM` load back, with a ChatML chat template whose `{% generation %}` markers let TRL's
@@ -27,6 +27,13 @@ SPECIAL_TOKENS = [PAD_TOKEN, IM_START, IM_END]
 QWEN2_PRETOKENIZE_REGEX = (
     r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
+# "identifier" pre-tokenisation: a run of letters and underscores is a piece of its own, never glued to the
+# space, backtick or bracket before it. Qwen2's regex makes `a` after a space (`Ġa`) and `a` after a backtick
+# or "(" two different tokens, so copying a name from the spec (`` `sum` is ...``) into the code (`assign sum`)
+# is a learnt token-to-token mapping per name; here it is the same token, which a small model can copy with a
+# plain induction head. Costs ~1.4x tokens per row (spaces become tokens of their own).
+IDENTIFIER_PRETOKENIZE_REGEX = r"""[\p{L}_]+|\p{N}| ?[^\s\p{L}\p{N}_]+[\r\n]*|\s*[\r\n]+[ \t]*|\s+"""
+PRETOKENIZERS = {"qwen2": QWEN2_PRETOKENIZE_REGEX, "identifier": IDENTIFIER_PRETOKENIZE_REGEX}
 
 # ChatML, as Qwen2 uses it. The assistant turn sits inside {% generation %} so that
 # apply_chat_template(..., return_assistant_tokens_mask=True) marks exactly the answer (and its <|im_end|>,
@@ -44,17 +51,18 @@ CHAT_TEMPLATE = (
 )
 
 
-def _train_tokenizer(texts: Iterable[str], vocab_size: int):
+def _train_tokenizer(texts: Iterable[str], vocab_size: int, pretokenizer: str = "qwen2"):
     """Byte-level BPE trained on `texts`; returns a transformers fast tokenizer with the chat template."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    # Exactly Qwen2's normaliser and pre-tokeniser: AutoTokenizer loads a qwen2 folder as Qwen2Tokenizer, which
-    # installs these, so training with anything else would make the loaded tokenizer split text differently.
+    # "qwen2": exactly Qwen2's normaliser and pre-tokeniser: AutoTokenizer loads a qwen2 folder as Qwen2Tokenizer,
+    # which installs these, so training with anything else would make the loaded tokenizer split text
+    # differently. "identifier" is saved with a Llama config, whose folders AutoTokenizer loads as written.
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+        pre_tokenizers.Split(Regex(PRETOKENIZERS[pretokenizer]), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()
@@ -74,14 +82,17 @@ def _train_tokenizer(texts: Iterable[str], vocab_size: int):
     return fast
 
 
-def _model_config(tokenizer, hidden_size: int, num_layers: int, num_heads: int, max_position: int):
-    from transformers import Qwen2Config
+def _model_config(tokenizer, hidden_size: int, num_layers: int, num_heads: int, max_position: int,
+                  arch: str = "qwen2"):
+    from transformers import LlamaConfig, Qwen2Config
 
     if hidden_size % num_heads:
         raise ValueError(f"hidden_size={hidden_size} must be divisible by num_heads={num_heads}")
     # Round the embedding up to a multiple of 64: friendlier matmul shapes, room for added tokens later.
     vocab = ((len(tokenizer) + 63) // 64) * 64
-    return Qwen2Config(
+    # Llama here is Qwen2's block without the q/k/v biases; both are what vLLM and PEFT know by name.
+    config_cls = Qwen2Config if arch == "qwen2" else LlamaConfig
+    return config_cls(
         vocab_size=vocab,
         hidden_size=hidden_size,
         intermediate_size=hidden_size * 4,
@@ -106,24 +117,30 @@ def build_tiny_model(
     num_heads: int = 4,
     max_position: int = 4096,
     seed: int = 0,
+    pretokenizer: str = "qwen2",
 ) -> Path:
-    """Train a tokenizer on `texts` (default: the built-in corpus), random-initialise a Qwen2, save both.
+    """Train a tokenizer on `texts` (default: the built-in corpus), random-initialise a model, save both.
 
     Returns `out_dir`, a folder that `AutoTokenizer.from_pretrained` and `AutoModelForCausalLM.from_pretrained`
     load. The vocabulary may come out smaller than `vocab_size` when the texts are too small to fill it.
+    `pretokenizer`: "qwen2" (a Qwen2 model with Qwen2's own splitting) or "identifier" (identifiers are the
+    same tokens whatever precedes them; a Llama model, see IDENTIFIER_PRETOKENIZE_REGEX).
     Deterministic for a given (texts, sizes, seed).
     """
     import torch
-    from transformers import GenerationConfig, Qwen2ForCausalLM
+    from transformers import AutoModelForCausalLM, GenerationConfig
 
     out_dir = Path(out_dir)
     texts = list(default_texts() if texts is None else texts)
     if not texts:
         raise ValueError("build_tiny_model needs at least one training text for the tokenizer")
-    tokenizer = _train_tokenizer(texts, vocab_size)
-    config = _model_config(tokenizer, hidden_size, num_layers, num_heads, max_position)
+    if pretokenizer not in PRETOKENIZERS:
+        raise ValueError(f"pretokenizer={pretokenizer!r}: choose one of {sorted(PRETOKENIZERS)}")
+    tokenizer = _train_tokenizer(texts, vocab_size, pretokenizer)
+    arch = "qwen2" if pretokenizer == "qwen2" else "llama"
+    config = _model_config(tokenizer, hidden_size, num_layers, num_heads, max_position, arch)
     torch.manual_seed(seed)
-    model = Qwen2ForCausalLM(config)
+    model = AutoModelForCausalLM.from_config(config)
     model.generation_config = GenerationConfig(
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, do_sample=False
     )

@@ -117,3 +117,37 @@ def test_ensure_tiny_model_keys_the_folder_on_the_tokenizer_texts(tmp_path):
     custom = ensure_tiny_model(tmp_path, SMALL, texts=texts)
     assert custom != default and ensure_tiny_model(tmp_path, SMALL, texts=iter(texts)) == custom
     assert len(AutoTokenizer.from_pretrained(custom).tokenize(" zorblatt")) == 1
+
+
+def test_identifier_pretokenizer_gives_a_name_one_spelling_in_every_context(tmp_path):
+    # With Qwen2's splitting `sum` after a space and `sum` after a backtick or "(" are different tokens, so
+    # copying a name from the spec's prose into code is a learnt mapping per name. "identifier" makes them one
+    # token, and the folder (a Llama config) loads back with exactly the splitting it was trained with.
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from crux_program.lm.tiny import build_tiny_model
+
+    texts = ["`sum` is a plus b.\n    assign sum = (a + b);\nmodule adder (input a, output sum);"] * 20
+    contexts = (" sum", "`sum`", "(sum", "\n    sum")
+    ident = build_tiny_model(tmp_path / "i", texts=texts, pretokenizer="identifier", **SMALL)
+    qwen = build_tiny_model(tmp_path / "q", texts=texts, **SMALL)
+    tok_i, tok_q = AutoTokenizer.from_pretrained(ident), AutoTokenizer.from_pretrained(qwen)
+    sum_i = tok_i.convert_tokens_to_ids("sum")
+    assert all(sum_i in tok_i.encode(c, add_special_tokens=False) for c in contexts)
+    assert tok_q.tokenize(" sum") != tok_q.tokenize("(sum")[1:]  # Qwen2: `Ġsum` after a space, `sum` after "("
+    raw = Tokenizer.from_file(str(ident / "tokenizer.json"))
+    text = "always @(posedge clk) begin\n    if (reset) q <= 8'd0;\nend  // Käse\n"
+    assert tok_i.encode(text, add_special_tokens=False) == raw.encode(text).ids
+    assert tok_i.decode(tok_i.encode(text, add_special_tokens=False)) == text
+    assert AutoModelForCausalLM.from_pretrained(ident).config.model_type == "llama"
+
+
+def test_unknown_pretokenizer_is_refused_with_the_choices(tmp_path):
+    from crux_program.lm.config import TinySpec
+    from crux_program.lm.tiny import build_tiny_model
+
+    with pytest.raises(ValueError, match="identifier"):
+        build_tiny_model(tmp_path / "x", texts=["a b"], pretokenizer="gpt2", **SMALL)
+    with pytest.raises(ValueError, match="identifier"):
+        TinySpec(pretokenizer="gpt2")
