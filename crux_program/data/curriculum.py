@@ -37,6 +37,9 @@ class SyntheticConfig:
         (`data.rename`), so a model must copy names from the spec; val and test keep the families' names.
     rename_per: "example" (each spec variant its own names) or "design" (all variants of a drawn design share
         one set of new names; the data of docs/COMPILERS.md's E2, E3 and E5).
+    rename_copies: with rename_per="example", each training variant is written this many times, same phrasing,
+        each copy renamed afresh (with probability rename_fraction): a training run of several epochs then
+        meets each spec with new names instead of memorising one name set (copies 2.. are the new rows).
     check: "differential" (sim/ self-check, the default), "compile" (iverilog only) or "none".
     jobs: self-check worker processes (0 = all cores).
     out_dir: where train/val/test_seen/test_unseen/test JSONL and summary.txt go.
@@ -53,6 +56,7 @@ class SyntheticConfig:
     unseen_designs_per_family: int = 8
     rename_fraction: float = 0.0
     rename_per: str = "example"
+    rename_copies: int = 1
     check: str = "differential"
     jobs: int = 0
     diff_cycles: int = 200
@@ -83,6 +87,10 @@ class SyntheticConfig:
             raise ValueError("rename_fraction must be in [0, 1]")
         if self.rename_per not in ("example", "design"):
             raise ValueError(f"rename_per={self.rename_per!r}: choose example or design")
+        if self.rename_copies < 1 or (self.rename_copies > 1 and (self.rename_per != "example"
+                                                                  or self.rename_fraction == 0)):
+            raise ValueError(f"rename_copies={self.rename_copies}: must be >= 1, and > 1 only with "
+                             "rename_per=example and rename_fraction > 0 (copies differ only in their names)")
         if not 0 <= self.val_fraction + self.test_fraction < 1:
             raise ValueError("val_fraction + test_fraction must be in [0, 1)")
 
@@ -155,20 +163,32 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
         d = shared
         if renames and cfg.rename_per == "example" and renamer.random() < cfg.rename_fraction:
             d = rename_design(item.design, renamer)
-        crux = d.crux()
         level = rng.choices(levels, weights)[0]
         detailed = level == "special" or rng.random() < 0.5  # Special needs the notes that name clock/reset
         prose = level == "normal" or rng.random() < 0.25  # Normal needs the ports described in prose
+        state = rng.getstate()  # copies replay the same phrasing draws with other names
         spec = degrade_spec(render_spec(d, rng, detailed, prose), level, rng)
         if spec in seen_specs:
             continue
         seen_specs.add(spec)
-        out.append(Triplet(
-            task_id=f"syn/{d.family}/{item.index:05d}/{v}", spec=spec, verilog=d.verilog, crux=crux,
-            family=d.family, level=level, split=item.split,
-            provenance=f"synthetic:seed={cfg.seed};params={d.params_key}",
-        ))
+        out.append(_triplet(d, spec, level, item, cfg, f"{v}"))
+        after = rng.getstate()
+        copier = random.Random(f"{cfg.seed}/{d.family}/{item.index}/{v}/copies")  # own stream: copies=1 is unchanged
+        for c in range(1, cfg.rename_copies if renames else 1):
+            dc = rename_design(item.design, copier) if copier.random() < cfg.rename_fraction else item.design
+            rng.setstate(state)
+            out.append(_triplet(dc, degrade_spec(render_spec(dc, rng, detailed, prose), level, rng), level, item,
+                                cfg, f"{v}c{c}"))
+        rng.setstate(after)
     return out
+
+
+def _triplet(d: Design, spec: str, level: str, item: DesignItem, cfg: SyntheticConfig, variant: str) -> Triplet:
+    return Triplet(
+        task_id=f"syn/{d.family}/{item.index:05d}/{variant}", spec=spec, verilog=d.verilog, crux=d.crux(),
+        family=d.family, level=level, split=item.split,
+        provenance=f"synthetic:seed={cfg.seed};params={d.params_key}",
+    )
 
 
 def generate(cfg: SyntheticConfig) -> list[Triplet]:

@@ -43,7 +43,10 @@ class SyntheticData:
         return Path(self.synthetic.out_dir)
 
     def _stamp(self) -> str:
-        return json.dumps(asdict(self.synthetic), sort_keys=True)
+        fields = asdict(self.synthetic)
+        if fields["rename_copies"] == 1:  # added in session 5: folders built before it stay valid
+            del fields["rename_copies"]
+        return json.dumps(fields, sort_keys=True)
 
     def build(self, progress: bool = False) -> DatasetSummary:
         """(Re)build the dataset and record the config that built it."""

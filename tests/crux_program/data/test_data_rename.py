@@ -76,3 +76,37 @@ def test_rename_per_design_gives_all_variants_of_a_design_one_name():
     assert any(len(names) > 1 for names in names_by_design("example").values())
     with pytest.raises(ValueError, match="rename_per"):
         SyntheticConfig(rename_per="variant")
+
+
+def test_rename_copies_give_each_training_spec_fresh_names_and_leave_val_and_test_byte_identical(tmp_path):
+    from crux_program.data.make_dataset import make_dataset
+
+    base = dict(size=600, check="none", rename_fraction=1.0, rename_per="example")
+    make_dataset(SyntheticConfig(**base, out_dir=str(tmp_path / "one")))
+    make_dataset(SyntheticConfig(**base, rename_copies=3, out_dir=str(tmp_path / "three")))
+    for split in ("val", "test_seen", "test_unseen", "test"):  # a model is compared on the same test files
+        assert (tmp_path / "one" / f"{split}.jsonl").read_bytes() == (tmp_path / "three" / f"{split}.jsonl").read_bytes()
+    from crux_program.data.triplet import read_jsonl
+
+    originals = read_jsonl(tmp_path / "one" / "train.jsonl")
+    rows = read_jsonl(tmp_path / "three" / "train.jsonl")
+    assert len(rows) == 3 * len(originals)
+    by_variant: dict[str, list] = {}
+    for t in rows:  # task ids: syn/<family>/<index>/<variant> and, for copies, .../<variant>c<copy>
+        head, variant = t.task_id.rsplit("/", 1)
+        by_variant.setdefault(f"{head}/{variant.split('c')[0]}", []).append(t)
+    assert {t.task_id for t in originals} == set(by_variant)  # the originals are the copies=1 rows
+    original = {t.task_id: t for t in originals}
+    for task_id, group in by_variant.items():
+        assert len(group) == 3 and len({t.spec for t in group}) == 3  # fresh names in every copy
+        assert {t.level for t in group} == {original[task_id].level}  # same phrasing and level
+        assert len({canonical_form(t.verilog) for t in group}) == 1  # and the same design
+
+
+def test_rename_copies_need_per_example_renaming():
+    with pytest.raises(ValueError, match="rename_copies"):
+        SyntheticConfig(rename_fraction=0.5, rename_per="design", rename_copies=2)
+    with pytest.raises(ValueError, match="rename_copies"):
+        SyntheticConfig(rename_fraction=0.0, rename_copies=2)
+    with pytest.raises(ValueError, match="rename_copies"):
+        SyntheticConfig(rename_copies=0)

@@ -61,3 +61,14 @@ def test_corpus_command(tmp_path, capsys):
                       '{"instruction": "Broken.", "output": "module b(input a, output y); assign y = ; endmodule"}\n')
     assert main(["corpus", "--input", str(corpus), "--out", str(tmp_path / "out.jsonl")]) == 0
     assert "kept 1" in capsys.readouterr().out and (tmp_path / "out.jsonl").read_text().count("\n") == 1
+
+
+def test_folders_built_before_rename_copies_existed_are_still_reused(tmp_path):
+    from crux_program.data.curriculum import SyntheticConfig
+
+    source = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path)))
+    source.load()
+    assert "rename_copies" not in (tmp_path / "config.json").read_text()  # default 1: the old stamp
+    copies = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path),
+                                                     rename_fraction=0.5, rename_copies=2))
+    assert "rename_copies: '(not recorded)' -> 2" in copies.changed_settings((tmp_path / "config.json").read_text())
