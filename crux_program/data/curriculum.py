@@ -172,14 +172,15 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
             continue
         seen_specs.add(spec)
         out.append(_triplet(d, spec, level, item, cfg, f"{v}"))
-        after = rng.getstate()
-        copier = random.Random(f"{cfg.seed}/{d.family}/{item.index}/{v}/copies")  # own stream: copies=1 is unchanged
-        for c in range(1, cfg.rename_copies if renames else 1):
-            dc = rename_design(item.design, copier) if copier.random() < cfg.rename_fraction else item.design
-            rng.setstate(state)
-            out.append(_triplet(dc, degrade_spec(render_spec(dc, rng, detailed, prose), level, rng), level, item,
-                                cfg, f"{v}c{c}"))
-        rng.setstate(after)
+        if renames and cfg.rename_copies > 1:
+            after = rng.getstate()
+            copier = random.Random(f"{cfg.seed}/{d.family}/{item.index}/{v}/copies")  # own stream, own names
+            for c in range(1, cfg.rename_copies):
+                dc = rename_design(item.design, copier) if copier.random() < cfg.rename_fraction else item.design
+                rng.setstate(state)
+                spec_c = degrade_spec(render_spec(dc, rng, detailed, prose), level, rng)
+                out.append(_triplet(dc, spec_c, level, item, cfg, f"{v}c{c}"))
+            rng.setstate(after)
     return out
 
 

@@ -39,8 +39,10 @@ class TinySpec:
     pretokenizer: str = "qwen2"
 
     def __post_init__(self) -> None:
-        if self.pretokenizer not in ("qwen2", "identifier"):
-            raise ValueError(f"lm.tiny.pretokenizer={self.pretokenizer!r}: choose qwen2 or identifier")
+        from crux_program.lm.tiny import PRETOKENIZERS  # one list of choices, where the splittings live
+
+        if self.pretokenizer not in PRETOKENIZERS:
+            raise ValueError(f"lm.tiny.pretokenizer={self.pretokenizer!r}: choose one of {sorted(PRETOKENIZERS)}")
 
     def to_dict(self) -> dict[str, int | str]:
         """Plain dict (used for the cache-folder hash)."""
