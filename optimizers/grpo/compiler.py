@@ -197,8 +197,10 @@ class GRPOCompiler(Compiler):
         from trl import GRPOTrainer
 
         s = self.settings
-        schedule, timer = RewardScheduleCallback(s.schedule), StepTimer()
-        callbacks = [schedule, timer] + ([TimeBudget(budget_s)] if budget_s else [])
+        # The budget is listed first so that its clock starts before the schedule first reads it.
+        budget = TimeBudget(budget_s, anneal=s.anneal_by_time) if budget_s else None
+        schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
+        callbacks = ([budget] if budget else []) + [schedule, timer]
         peft_config = None
         if lora:
             from peft import LoraConfig

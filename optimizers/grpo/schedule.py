@@ -18,6 +18,8 @@ from typing import Literal
 import torch
 from transformers import TrainerCallback
 
+from optimizers.time_budget import TimeBudget
+
 COMPONENTS = ("format", "compile", "functional")
 Weights = tuple[float, float, float]
 
@@ -65,8 +67,11 @@ class RewardSchedule:
 
     def weights_at(self, step: int, max_steps: int) -> Weights:
         """The (format, compile, functional) weights to use at optimizer step `step` of `max_steps`."""
-        progress = step / max_steps if max_steps > 0 else 1.0
-        m = self.mix(progress)
+        return self.weights_at_progress(step / max_steps if max_steps > 0 else 1.0)
+
+    def weights_at_progress(self, progress: float) -> Weights:
+        """The weights at training progress `progress` in [0, 1] (clamped)."""
+        m = self.mix(min(max(progress, 0.0), 1.0))
         return tuple(round(a + (b - a) * m, 6) for a, b in zip(self.start, self.end))  # type: ignore[return-value]
 
 
@@ -76,14 +81,24 @@ class RewardScheduleCallback(TrainerCallback):
 
     The trainer is attached after construction (`callback.trainer = trainer`): TRL's callbacks do not
     receive the trainer itself, and reward_weights lives on it.
+
+    budget: the run's wall-clock budget, if any. Progress is then whichever limit is nearer: steps done /
+        max_steps, or the share of the budget used. A run stopped by its time budget at step 150 of a nominal
+        2,000 would otherwise end with the start's format-heavy weights and never reward function much.
     """
 
     schedule: RewardSchedule
     trainer: object | None = None
     history: list[tuple[int, Weights]] = field(default_factory=list)
+    budget: TimeBudget | None = None
+
+    def progress(self, state) -> float:
+        """Training progress in [0, 1]: the step fraction, or the time fraction where a budget is nearer."""
+        steps = state.global_step / state.max_steps if state.max_steps > 0 else 1.0
+        return min(max(steps, self.budget.fraction() if self.budget is not None else 0.0), 1.0)
 
     def current(self, state) -> Weights:
-        return self.schedule.weights_at(state.global_step, state.max_steps)
+        return self.schedule.weights_at_progress(self.progress(state))
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.trainer is None:

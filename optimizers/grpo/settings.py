@@ -32,7 +32,9 @@ class GRPOSettings:
     group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
     max_time_s: stop after this much wall time, prompt selection included (None = no limit); for equal-time
-        comparisons.
+        comparisons. The reward schedule then follows whichever limit is nearer (steps or time).
+    anneal_by_time: with max_time_s, the learning rate warms up and decays (cosine) over the wall-clock budget
+        rather than over max_steps, as SFT does: a run stopped by time still ends at a low learning rate.
     prompts: which examples GRPO samples prompts from: "train" (the train split), "val" (the val split: designs
         an SFT stage before it never saw) or "both". After an SFT that has memorised the train split, train
         prompts are solved in every rollout and their groups carry no advantage (docs/GRPO.md, Figures).
@@ -64,6 +66,7 @@ class GRPOSettings:
     group_timeout_s: float = 60.0
     sim_concurrency: int = 0
     max_time_s: float | None = 300.0
+    anneal_by_time: bool = True
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Precision = "auto"  # see optimizers.precision
     lora: bool | None = None

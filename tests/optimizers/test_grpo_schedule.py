@@ -1,6 +1,7 @@
 """The progressive reward schedule: weights at chosen steps, and the callback that applies them every step."""
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +9,7 @@ import torch
 
 from optimizers.grpo.schedule import RewardSchedule, RewardScheduleCallback
 from optimizers.grpo.settings import GRPOSettings
+from optimizers.time_budget import TimeBudget
 
 START, END = (0.4, 0.4, 0.2), (0.0, 0.0, 1.0)
 
@@ -75,3 +77,19 @@ def test_callback_sets_trainer_weights_each_step_and_logs_the_applied_ones():
 def test_callback_without_a_trainer_says_what_to_do():
     with pytest.raises(RuntimeError, match="callback.trainer = trainer"):
         RewardScheduleCallback(RewardSchedule()).on_step_begin(None, SimpleNamespace(global_step=0, max_steps=1), None)
+
+
+def test_a_time_budget_moves_the_weights_when_it_is_nearer_than_max_steps():
+    # A run stopped by its clock at step 3 of a nominal 1,000 must still end on function-heavy weights.
+    budget = TimeBudget(seconds=100.0)
+    callback = RewardScheduleCallback(RewardSchedule("linear", START, END), budget=budget)
+    state = SimpleNamespace(global_step=3, max_steps=1000)
+    assert callback.current(state) == pytest.approx(RewardSchedule("linear", START, END).weights_at(3, 1000))
+    budget._start = time.perf_counter() - 50.0  # half the budget used
+    assert callback.progress(state) == pytest.approx(0.5, abs=0.01)
+    assert callback.current(state) == pytest.approx((0.2, 0.2, 0.6), abs=0.01)
+    budget._start = time.perf_counter() - 500.0  # past the budget: clamped at the end weights
+    assert callback.current(state) == pytest.approx(END)
+    state.global_step = 900  # steps nearer than time: steps win
+    budget._start = time.perf_counter() - 10.0
+    assert callback.progress(state) == pytest.approx(0.9)
