@@ -184,6 +184,12 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
     return out
 
 
+def is_renamed_copy(task_id: str) -> bool:
+    """Whether a task id is a renamed copy of a training variant (`syn/<family>/<index>/<variant>c<copy>`,
+    written by `phrase` with rename_copies > 1) rather than a variant itself (`.../<variant>`)."""
+    return not task_id.rsplit("/", 1)[-1].isdigit()
+
+
 def _triplet(d: Design, spec: str, level: str, item: DesignItem, cfg: SyntheticConfig, variant: str) -> Triplet:
     return Triplet(
         task_id=f"syn/{d.family}/{item.index:05d}/{variant}", spec=spec, verilog=d.verilog, crux=d.crux(),

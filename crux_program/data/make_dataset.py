@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crux_program.data.curriculum import SyntheticConfig, generate
+from crux_program.data.curriculum import SyntheticConfig, generate, is_renamed_copy
 from crux_program.data.triplet import LEVELS, SPLITS, Triplet, write_jsonl
 from crux_program.data.verify import SelfCheckConfig, timed_self_check
 
@@ -71,20 +71,15 @@ def _write(out: Path, kept: list[Triplet], seed: int) -> None:
     # how many rows the train split has. Renamed copies (`rename_copies`) are therefore left out of that shuffle
     # and mixed in with their own RNG, which keeps val and test byte-identical to the build without copies.
     rng = random.Random(seed)
-    by_split = {s: [t for t in kept if t.split == s and not _is_copy(t)] for s in SPLITS}
+    by_split = {s: [t for t in kept if t.split == s and not is_renamed_copy(t.task_id)] for s in SPLITS}
     for split, items in by_split.items():
         rng.shuffle(items)  # interleave designs so any prefix is a fair sample
-        copies = [t for t in kept if t.split == split and _is_copy(t)]
+        copies = [t for t in kept if t.split == split and is_renamed_copy(t.task_id)]
         if copies:
             items = items + copies
             random.Random(f"{seed}/{split}/copies").shuffle(items)
         write_jsonl(out / f"{split}.jsonl", items)
     write_jsonl(out / "test.jsonl", by_split["test_seen"] + by_split["test_unseen"])
-
-
-def _is_copy(t: Triplet) -> bool:
-    """A renamed copy of a training variant (task id `syn/<family>/<index>/<variant>c<copy>`)."""
-    return not t.task_id.rsplit("/", 1)[-1].isdigit()
 
 
 def make_dataset(cfg: SyntheticConfig, progress: bool = False) -> DatasetSummary:

@@ -197,10 +197,9 @@ class GRPOCompiler(Compiler):
         from trl import GRPOTrainer
 
         s = self.settings
-        # The budget is listed first so that its clock starts before the schedule first reads it.
         budget = TimeBudget(budget_s, anneal=s.anneal_by_time) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
-        callbacks = ([budget] if budget else []) + [schedule, timer]
+        callbacks = [schedule, timer] + ([budget] if budget else [])
         peft_config = None
         if lora:
             from peft import LoraConfig
