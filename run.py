@@ -102,6 +102,7 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     from optimizers.artifacts import load_compiled
     from optimizers.none import NoCompiler
 
+    task_start = time.perf_counter()
     splits = instantiate(cfg.data).load()
     program = build_program(cfg.program)
     lm = build_lm(cfg.lm, texts=tokenizer_corpus(program, splits.train) if cfg.lm.kind == "tiny" else None)
@@ -117,8 +118,14 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         rows.append(StageRow.from_metrics(stage, folder, metrics, train_seconds))
         return rows[-1]
 
+    eval_seconds = None
     if compare:
+        started = time.perf_counter()
         evaluate(program, run_dir / "stages" / "untrained", "untrained")
+        eval_seconds = time.perf_counter() - started
+    if trains and cfg.task.get("time_budget_s"):
+        fit_compiler_to_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
+                               eval_seconds if compare else None)
     untrained = copy.deepcopy(program)
     if not trains and not isinstance(compiler, NoCompiler):
         log.warning("data=%s has no training split, so compiler=%s has nothing to learn from: the program is "
@@ -139,6 +146,32 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     if compare:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
     return float(json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+
+
+def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None) -> None:
+    """`task.time_budget_s`: shorten the compiler's time-capped training so that the whole task fits.
+
+    What is left after `spent_s` (data, model, the untrained evaluation) goes to compiling, less one more
+    evaluation per stage, each reserved at the untrained evaluation's measured time (an upper bound: an
+    untrained model writes `max_tokens` of noise in every call, a trained one stops). Caps are only ever
+    lowered, so a fast machine keeps the configured stage times; training bounded by steps is never cut.
+    """
+    cap = compiler.time_cap()
+    if cap is None:
+        log.info("task.time_budget_s=%.0f: the compiler is not bounded by time, so the budget cannot be kept.",
+                 budget_s)
+        return
+    evals_after = len(getattr(compiler, "stage_names", ())) or 1
+    reserve = evals_after * (eval_s or 0.0) * 1.1
+    left = budget_s - spent_s - reserve
+    if left >= cap:
+        log.info("Time budget %.0f s: %.0f s spent, %.0f s reserved for %d evaluation(s); the compiler's own %.0f s "
+                 "fit.", budget_s, spent_s, reserve, evals_after, cap)
+        return
+    log.warning("Time budget %.0f s (task.time_budget_s; null lifts it): %.0f s spent, %.0f s reserved for %d "
+                "evaluation(s), so compiling gets %.0f s instead of its configured %.0f s. A faster machine "
+                "trains longer.", budget_s, spent_s, reserve, evals_after, max(left, 0.0), cap)
+    compiler.fit_time(max(left, 0.0))
 
 
 def tokenizer_corpus(program, train) -> list[str] | None:

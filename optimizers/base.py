@@ -8,6 +8,7 @@ modified.
 """
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Sequence
@@ -23,6 +24,20 @@ class Compiler(ABC):
     def __init__(self, run_dir: Path | str) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.deadline: float | None = None  # absolute time.perf_counter() by which training must end
+
+    def time_cap(self) -> float | None:
+        """The wall-clock cap this compiler trains under (seconds), or None when it is bounded otherwise."""
+        return None
+
+    def fit_time(self, seconds: float) -> None:
+        """Make the next compile() end within about `seconds` from now (an overall budget, e.g. the main job's).
+
+        Only wall-clock caps that are set are shortened: training bounded by steps or epochs is never cut, and
+        compilers without a time cap (prompt optimisers) ignore this.
+        """
+        if self.time_cap() is not None:
+            self.deadline = time.perf_counter() + seconds
 
     @abstractmethod
     def compile(

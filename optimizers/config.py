@@ -80,6 +80,9 @@ class SFTSettings:
     device: "auto" (CUDA when available), "cpu" or "cuda".
     precision: "auto" (bf16 on CUDA, and on CPUs with native bf16 as autocast over fp32 weights), "fp32", "bf16".
     max_length: tokens per rendered example; longer ones are truncated at the end (a warning counts them).
+    optimizer: "adamw" (HF Trainer's default) or "muon" (Muon on the hidden weight matrices, AdamW on
+        embeddings and norms, one learning rate: `optimizers.muon`); muon trains a from-scratch model in far
+        fewer steps (docs/COMPILERS.md, session 7).
     """
 
     predictors: list[str] = field(default_factory=lambda: ["all"])
@@ -90,6 +93,7 @@ class SFTSettings:
     lora_target_modules: list[str] | str = "all-linear"
     merge: bool = True
     learning_rate: float = 1e-3
+    optimizer: Literal["adamw", "muon"] = "adamw"
     num_train_epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides num_train_epochs
     max_time_s: float | None = None  # wall-clock cap: training stops after this many seconds
@@ -110,6 +114,8 @@ class SFTSettings:
     def __post_init__(self) -> None:
         if self.learning_rate <= 0:
             raise ValueError("learning_rate must be > 0.")
+        if self.optimizer not in ("adamw", "muon"):
+            raise ValueError(f"optimizer={self.optimizer!r}: choose adamw or muon.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:
             raise ValueError("Set num_train_epochs > 0 or max_steps > 0, otherwise SFT trains nothing.")
         if self.lora and self.lora_r < 1:

@@ -50,6 +50,9 @@ class SFTCompiler(Compiler):
         self.adapter = adapter
         self.report: SFTReport | None = None
 
+    def time_cap(self) -> float | None:
+        return self.settings.max_time_s
+
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
         start = time.perf_counter()
@@ -59,7 +62,7 @@ class SFTCompiler(Compiler):
             trainset = list(trainset)[: self.settings.max_examples]
         rows = render_examples(program, trainset, self.settings.predictors, self.adapter)
         write_rows(rows, self.run_dir / "sft_data" / "train.jsonl")
-        self.report = train_sft(base, rows, self.settings, self.run_dir)
+        self.report = train_sft(base, rows, self.settings, self.run_dir, deadline=self.deadline)
         tuned = bind_checkpoint(program, lm, Path(self.report.checkpoint))
         save_compiled(tuned, self.run_dir, compiler=self.name, model_path=Path(self.report.checkpoint),
                       base_model_path=base, train_examples=len(trainset),

@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--vocab", type=int, default=4096)
     p.add_argument("--pretokenizer", choices=["qwen2", "identifier"], default="qwen2")
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--optimizer", choices=["adamw", "muon"], default="adamw")
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--max-steps", type=int, default=-1)
     p.add_argument("--batch", type=int, default=8)
@@ -83,8 +84,8 @@ def main(argv: list[str] | None = None) -> dict:
         if not a.skip_before:
             figures["before"] = {s: pass_at_1(program, ex, verifier, a.threads) for s, ex in tests.items()}
             print("untrained:", figures["before"], flush=True)
-        settings = SFTSettings(lora=False, learning_rate=a.lr, num_train_epochs=a.epochs, max_steps=a.max_steps,
-                               per_device_train_batch_size=a.batch, max_length=a.max_length, device="cpu",
+        settings = SFTSettings(lora=False, learning_rate=a.lr, optimizer=a.optimizer, num_train_epochs=a.epochs,
+                               max_steps=a.max_steps, per_device_train_batch_size=a.batch, max_length=a.max_length, device="cpu",
                                precision=a.precision, max_time_s=a.max_time_s, logging_steps=20)
         compiler = SFTCompiler(settings, out / "sft")
         t0 = time.perf_counter()

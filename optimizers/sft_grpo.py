@@ -41,18 +41,29 @@ class SFTGRPOCompiler(Compiler):
 
     name = "sft_grpo"
 
+    stage_names = ("sft", "grpo")
+
     def __init__(self, sft: StageFactory, grpo: StageFactory, run_dir: Path | str) -> None:
         super().__init__(run_dir)
         self.sft_factory, self.grpo_factory = sft, grpo
         self.stages: list[StageRecord] = []
+
+    def time_cap(self) -> float | None:
+        caps = [c for name, factory in self._factories() if (c := factory(run_dir=self.run_dir / name).time_cap())]
+        return sum(caps) if caps else None  # a budget applies when at least one stage is bounded by time
+
+    def _factories(self) -> list[tuple[str, StageFactory]]:
+        return list(zip(self.stage_names, (self.sft_factory, self.grpo_factory)))
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
         start = time.perf_counter()
         base = local_model_path(bound_lm(program))
         current = program
-        for name, factory in (("sft", self.sft_factory), ("grpo", self.grpo_factory)):
-            current = self._stage(name, factory, current, trainset, valset)
+        compilers = [(name, factory(run_dir=self.run_dir / name)) for name, factory in self._factories()]
+        for i, (name, compiler) in enumerate(compilers):
+            self._share_deadline(compiler, [c for _, c in compilers[i:]])
+            current = self._stage(name, compiler, current, trainset, valset)
         final = self.stages[-1].checkpoint
         save_compiled(current, self.run_dir, compiler=self.name, model_path=Path(final) if final else None,
                       base_model_path=base, train_examples=len(trainset), seconds=time.perf_counter() - start,
@@ -60,9 +71,18 @@ class SFTGRPOCompiler(Compiler):
         (self.run_dir / "stages.json").write_text(json.dumps([asdict(s) for s in self.stages], indent=2))
         return current
 
-    def _stage(self, name: str, factory: StageFactory, program: dspy.Module, trainset, valset) -> dspy.Module:
+    def _share_deadline(self, compiler: Compiler, remaining: list[Compiler]) -> None:
+        """Under an overall deadline (fit_time), give this stage the share of the time left that its own cap
+        has among the caps of the stages still to run (360 s + 180 s caps: 2/3 and 1/3 of what is left)."""
+        if self.deadline is None or compiler.time_cap() is None:
+            return
+        left = self.deadline - time.perf_counter()
+        caps = [c.time_cap() for c in remaining]
+        share = 1.0 if None in caps else compiler.time_cap() / sum(caps)
+        compiler.fit_time(left * share)
+
+    def _stage(self, name: str, compiler: Compiler, program: dspy.Module, trainset, valset) -> dspy.Module:
         stage_dir = self.run_dir / name
-        compiler = factory(run_dir=stage_dir)
         start = time.perf_counter()
         compiled = compiler.compile(program, trainset, valset)
         report = getattr(compiler, "report", None)

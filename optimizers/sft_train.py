@@ -20,7 +20,7 @@ from typing import Sequence
 from optimizers.config import SFTSettings
 from optimizers.precision import use_bf16
 from optimizers.render import RenderedExample
-from optimizers.time_budget import TimeBudget
+from optimizers.time_budget import SAVE_RESERVE_S, TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class SFTReport:
     device: str
     lora: bool
     trainable_params: int
+    optimizer: str = ""  # the class that did the updates (AdamW, MuonAdamW)
 
 
 def resolve_device(device: str) -> str:
@@ -119,8 +120,11 @@ def _save(trainer, tokenizer, settings: SFTSettings, checkpoint: Path) -> None:
 
 
 def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSettings,
-              out_dir: Path, device: str | None = None) -> SFTReport:
-    """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report."""
+              out_dir: Path, device: str | None = None, deadline: float | None = None) -> SFTReport:
+    """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report.
+
+    deadline: a `time.perf_counter()` time by which a time-capped run (`settings.max_time_s`) must end.
+    """
     from datasets import Dataset
     from trl import SFTTrainer
 
@@ -139,8 +143,16 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
                          processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
                          callbacks=[TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
-                                               warmup_fraction=settings.warmup_ratio)]
+                                               warmup_fraction=settings.warmup_ratio,
+                                               deadline=None if deadline is None else deadline - SAVE_RESERVE_S)]
                          if settings.max_time_s else None)
+    if settings.optimizer == "muon":
+        from optimizers.muon import MuonAdamW
+
+        # Built on the wrapped model (PEFT wraps it inside SFTTrainer), before train() would build AdamW;
+        # the Trainer then makes its (warmup + cosine) scheduler on this optimizer as usual.
+        trainer.optimizer = MuonAdamW(trainer.model.named_parameters(), lr=settings.learning_rate,
+                                      weight_decay=settings.weight_decay)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     start = time.perf_counter()
     result = trainer.train()
@@ -155,6 +167,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     report = SFTReport(checkpoint=str(checkpoint), rows=len(rows), steps=trainer.state.global_step,
                        train_loss=float(result.training_loss), first_loss=losses[0] if losses else None,
                        seconds=round(seconds, 2), tokens=tokens, tokens_per_s=round(tokens / max(seconds, 1e-9), 1),
-                       truncated=truncated, device=device, lora=settings.lora, trainable_params=trainable)
+                       truncated=truncated, device=device, lora=settings.lora, trainable_params=trainable,
+                       optimizer=type(getattr(trainer.optimizer, "optimizer", trainer.optimizer)).__name__)
     (out_dir / "sft_report.json").write_text(json.dumps(asdict(report), indent=2))
     return report

@@ -31,6 +31,7 @@ from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, ch
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.grpo.spaces import ProgramPredictors
 from optimizers.grpo.timing import StepTimer, TimeBudget
+from optimizers.time_budget import SAVE_RESERVE_S
 from optimizers.render import program_adapter
 from sim.config import SimConfig
 
@@ -108,6 +109,9 @@ class GRPOCompiler(Compiler):
         # The last compile()'s trainer, step timer and scorer, for benchmarks (bench.py, gpu_smoke.py).
         self.trainer, self.timer, self.scorer = None, None, None
 
+    def time_cap(self) -> float | None:
+        return self.settings.max_time_s
+
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
         from optimizers.sft import bind_checkpoint
@@ -170,7 +174,8 @@ class GRPOCompiler(Compiler):
         from accelerate import PartialState
 
         if s.max_time_s is not None:  # probing may use at most half the stage's time: the rest is for training
-            cap = s.max_time_s / 2 if sel.max_probe_s is None else min(sel.max_probe_s, s.max_time_s / 2)
+            limit = s.max_time_s if self.deadline is None else min(s.max_time_s, self.deadline - time.perf_counter())
+            cap = limit / 2 if sel.max_probe_s is None else min(sel.max_probe_s, limit / 2)
             sel = replace(sel, max_probe_s=cap)
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
         header = {"model": str(base), "spaces": list(s.spaces), "prompts": s.prompts,
@@ -197,7 +202,8 @@ class GRPOCompiler(Compiler):
         from trl import GRPOTrainer
 
         s = self.settings
-        budget = TimeBudget(budget_s, anneal=s.anneal_by_time) if budget_s else None
+        deadline = None if self.deadline is None else self.deadline - SAVE_RESERVE_S
+        budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=deadline) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
         callbacks = [schedule, timer] + ([budget] if budget else [])
         peft_config = None

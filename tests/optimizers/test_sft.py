@@ -43,7 +43,7 @@ def test_full_finetune_learns_and_program_runs_on_checkpoint(base_model, tmp_pat
     tuned = compiler.compile(program, examples)
 
     report = compiler.report
-    assert report.steps == 30 and report.rows == len(examples)
+    assert report.steps == 30 and report.rows == len(examples) and report.optimizer == "AdamW"
     assert report.train_loss < 0.6 * report.first_loss, "training must reduce the answer loss"
     checkpoint = tmp_path / "checkpoint"
     assert _changed(base_model, checkpoint)
@@ -59,6 +59,18 @@ def test_full_finetune_learns_and_program_runs_on_checkpoint(base_model, tmp_pat
     reloaded = load_compiled(DirectVerilog(), tmp_path, lm=make_lm(base_model))
     assert reloaded.spec_to_verilog.lm.model_path == checkpoint
     assert reloaded(spec=examples[0].spec).verilog == prediction.verilog
+
+
+def test_muon_optimizer_trains_through_the_trainer(base_model, tmp_path):
+    program = DirectVerilog()
+    program.set_lm(local_lm_class(max_tokens=8)(base_model))
+    settings = SFTSettings(lora=False, optimizer="muon", learning_rate=2e-2, max_steps=20,
+                           per_device_train_batch_size=4, device="cpu", warmup_ratio=0.0, logging_steps=5)
+    compiler = SFTCompiler(settings, tmp_path)
+    compiler.compile(program, gate_examples())
+    assert compiler.report.steps == 20 and compiler.report.optimizer == "MuonAdamW"
+    assert compiler.report.train_loss < 0.6 * compiler.report.first_loss
+    assert _changed(base_model, tmp_path / "checkpoint")
 
 
 def test_lora_trains_both_pipeline_predictors_and_saves_merged(base_model, tmp_path):
