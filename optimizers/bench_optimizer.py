@@ -28,15 +28,17 @@ class Curve:
 
     optimizer: str
     lr: float
+    total_steps: int
+    seconds: float
     steps: list[int]
     losses: list[float]
     accuracy: list[float]
 
     @classmethod
-    def read(cls, optimizer: str, lr: float, train_log: Path) -> "Curve":
+    def read(cls, optimizer: str, lr: float, total_steps: int, seconds: float, train_log: Path) -> "Curve":
         rows = [json.loads(line) for line in train_log.read_text().splitlines()]
         rows = [r for r in rows if "loss" in r]
-        return cls(optimizer, lr, [r["step"] for r in rows], [r["loss"] for r in rows],
+        return cls(optimizer, lr, total_steps, seconds, [r["step"] for r in rows], [r["loss"] for r in rows],
                    [r.get("mean_token_accuracy", 0.0) for r in rows])
 
     def final(self, values: list[float]) -> float:
@@ -78,19 +80,20 @@ def main(argv: list[str] | None = None) -> list[Curve]:
         settings = SFTSettings(optimizer=optimizer, learning_rate=lr, num_train_epochs=20, max_time_s=a.seconds,
                                per_device_train_batch_size=a.batch, device="cpu", logging_steps=10)
         report = train_sft(model, rows, settings, out / optimizer)
-        curves.append(Curve.read(optimizer, lr, out / optimizer / "train_log.jsonl"))
+        curves.append(Curve.read(optimizer, lr, report.steps, report.seconds, out / optimizer / "train_log.jsonl"))
         print(f"{optimizer}: {report.steps} steps in {report.seconds:.0f} s", flush=True)
     adamw, muon = curves
     target = adamw.final(adamw.losses)
     reached = muon.first_step_at(target)
-    print(f"\n| optimizer | lr | steps in {a.seconds:.0f} s | final loss | token accuracy |")
-    print("|---|---|---|---|---|")
+    print(f"\n| optimizer | lr | steps in {a.seconds:.0f} s | s/step | final loss | token accuracy |")
+    print("|---|---|---|---|---|---|")
     for c in curves:
-        print(f"| {c.optimizer} | {c.lr:g} | {c.steps[-1] if c.steps else 0} | {c.final(c.losses):.3f} "
-              f"| {c.final(c.accuracy):.3f} |")
+        print(f"| {c.optimizer} | {c.lr:g} | {c.total_steps} | {c.seconds / max(c.total_steps, 1):.2f} "
+              f"| {c.final(c.losses):.3f} | {c.final(c.accuracy):.3f} |")
     if reached:
-        print(f"\nMuon reached AdamW's final loss ({target:.3f}) at step {reached} of AdamW's {adamw.steps[-1]}: "
-              f"{adamw.steps[-1] / reached:.2f}x fewer steps.")
+        muon_s = reached * muon.seconds / max(muon.total_steps, 1)
+        print(f"\nMuon reached AdamW's final loss ({target:.3f}) at step {reached} of AdamW's {adamw.total_steps}: "
+              f"{adamw.total_steps / reached:.2f}x fewer steps, {adamw.seconds / muon_s:.2f}x less time.")
     else:
         print(f"\nMuon did not reach AdamW's final loss ({target:.3f}) within the budget.")
     return curves
