@@ -77,7 +77,9 @@ class MuonAdamW(torch.optim.Optimizer):
 
     def _muon_update(self, p: torch.Tensor, group: dict, lr: float) -> None:
         state = self.state[p]
-        buf = state.setdefault("momentum_buffer", torch.zeros_like(p))
+        if "momentum_buffer" not in state:  # not setdefault: its default would allocate on every step
+            state["momentum_buffer"] = torch.zeros_like(p)
+        buf = state["momentum_buffer"]
         buf.mul_(group["momentum"]).add_(p.grad)
         update = p.grad.add(buf, alpha=group["momentum"])  # Nesterov
         scale = 0.2 * math.sqrt(max(p.size(0), p.size(1)))

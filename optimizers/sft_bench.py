@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> dict:
             figures["before"] = {s: pass_at_1(program, ex, verifier, a.threads) for s, ex in tests.items()}
             print("untrained:", figures["before"], flush=True)
         settings = SFTSettings(lora=False, learning_rate=a.lr, optimizer=a.optimizer, num_train_epochs=a.epochs,
-                               max_steps=a.max_steps, per_device_train_batch_size=a.batch, max_length=a.max_length, device="cpu",
-                               precision=a.precision, max_time_s=a.max_time_s, logging_steps=20)
+                               max_steps=a.max_steps, per_device_train_batch_size=a.batch, max_length=a.max_length,
+                               device="cpu", precision=a.precision, max_time_s=a.max_time_s, logging_steps=20)
         compiler = SFTCompiler(settings, out / "sft")
         t0 = time.perf_counter()
         tuned = compiler.compile(program, train)

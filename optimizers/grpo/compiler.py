@@ -174,7 +174,8 @@ class GRPOCompiler(Compiler):
         from accelerate import PartialState
 
         if s.max_time_s is not None:  # probing may use at most half the stage's time: the rest is for training
-            limit = s.max_time_s if self.deadline is None else min(s.max_time_s, self.deadline - time.perf_counter())
+            limit = s.max_time_s if self.deadline is None else \
+                max(min(s.max_time_s, self.deadline - time.perf_counter()), 0.0)
             cap = limit / 2 if sel.max_probe_s is None else min(sel.max_probe_s, limit / 2)
             sel = replace(sel, max_probe_s=cap)
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
