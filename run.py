@@ -125,7 +125,7 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         eval_seconds = time.perf_counter() - started
     if trains and cfg.task.get("time_budget_s"):
         fit_compiler_to_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
-                               eval_seconds if compare else None)
+                               eval_seconds)
     untrained = copy.deepcopy(program)
     if not trains and not isinstance(compiler, NoCompiler):
         log.warning("data=%s has no training split, so compiler=%s has nothing to learn from: the program is "

@@ -20,7 +20,7 @@ from typing import Sequence
 from optimizers.config import SFTSettings
 from optimizers.precision import use_bf16
 from optimizers.render import RenderedExample
-from optimizers.time_budget import SAVE_RESERVE_S, TimeBudget
+from optimizers.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
               out_dir: Path, device: str | None = None, deadline: float | None = None) -> SFTReport:
     """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report.
 
-    deadline: a `time.perf_counter()` time by which a time-capped run (`settings.max_time_s`) must end.
+    deadline: a `time.perf_counter()` time by which a time-capped run (`settings.max_time_s`) must have trained
+        and saved its checkpoint.
     """
     from datasets import Dataset
     from trl import SFTTrainer
@@ -144,7 +145,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                          processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
                          callbacks=[TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
                                                warmup_fraction=settings.warmup_ratio,
-                                               deadline=None if deadline is None else deadline - SAVE_RESERVE_S)]
+                                               deadline=deadline)]
                          if settings.max_time_s else None)
     if settings.optimizer == "muon":
         from optimizers.muon import MuonAdamW

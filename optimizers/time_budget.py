@@ -16,7 +16,7 @@ from transformers import TrainerCallback
 
 log = logging.getLogger(__name__)
 MIN_SECONDS = 10.0  # a stage cut by a deadline still trains this long: a few steps beat a missing checkpoint
-SAVE_RESERVE_S = 5.0  # trainers given a deadline stop this long before it, to write their checkpoint in time
+SAVE_RESERVE_S = 5.0  # training under a deadline stops this long before it, to write its checkpoint in time
 
 
 def time_cosine(fraction: float, warmup_fraction: float) -> float:
@@ -34,8 +34,9 @@ class TimeBudget(TrainerCallback):
 
     anneal: make the trainer's LambdaLR schedule (cosine, linear, ... with warmup) follow wall time instead
         of the step count, so the learning rate reaches zero as the budget runs out.
-    deadline: an absolute `time.perf_counter()` time training must end by (a caller's overall budget, see
-        `Compiler.fit_time`); when training begins, `seconds` shrinks to what is left before it.
+    deadline: an absolute `time.perf_counter()` time by which training and its checkpoint must be done (a
+        caller's overall budget, see `Compiler.fit_time`); when training begins, `seconds` shrinks to what is
+        left before it, less SAVE_RESERVE_S for the save.
     """
 
     seconds: float
@@ -53,8 +54,8 @@ class TimeBudget(TrainerCallback):
 
     def on_train_begin(self, args, state, control, lr_scheduler=None, **kwargs):
         self._start = time.perf_counter()
-        if self.deadline is not None and self.deadline - self._start < self.seconds:
-            left = max(self.deadline - self._start, MIN_SECONDS)
+        if self.deadline is not None and self.deadline - SAVE_RESERVE_S - self._start < self.seconds:
+            left = max(self.deadline - SAVE_RESERVE_S - self._start, MIN_SECONDS)
             log.info("Training time cut from %.0f s to %.0f s to meet the overall time budget.", self.seconds, left)
             self.seconds = left
         if self.anneal:

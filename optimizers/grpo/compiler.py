@@ -31,7 +31,6 @@ from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, ch
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.grpo.spaces import ProgramPredictors
 from optimizers.grpo.timing import StepTimer, TimeBudget
-from optimizers.time_budget import SAVE_RESERVE_S
 from optimizers.render import program_adapter
 from sim.config import SimConfig
 
@@ -203,8 +202,7 @@ class GRPOCompiler(Compiler):
         from trl import GRPOTrainer
 
         s = self.settings
-        deadline = None if self.deadline is None else self.deadline - SAVE_RESERVE_S
-        budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=deadline) if budget_s else None
+        budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=self.deadline) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
         callbacks = [schedule, timer] + ([budget] if budget else [])
         peft_config = None
