@@ -83,6 +83,10 @@ class SFTSettings:
     optimizer: "adamw" (HF Trainer's default) or "muon" (Muon on the hidden weight matrices, AdamW on
         embeddings and norms, one learning rate: `optimizers.muon`); muon trains a from-scratch model in far
         fewer steps (docs/COMPILERS.md, session 7).
+    lm_head: how the loss projects hidden states to the vocabulary. "trl" is TRL's fused head (no full logits;
+        on CPU it scores every position through a slow torch fallback), "plain" projects only the answer
+        positions with PyTorch's log_softmax (`optimizers.plain_lm_head`; ~2x faster tiny-model SFT steps on
+        CPU), "auto" picks plain off CUDA for vocabularies up to 65,536 tokens, else TRL's.
     """
 
     predictors: list[str] = field(default_factory=lambda: ["all"])
@@ -110,8 +114,11 @@ class SFTSettings:
     logging_steps: int = 10
     max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
     seed: int = 0
+    lm_head: Literal["auto", "plain", "trl"] = "auto"
 
     def __post_init__(self) -> None:
+        if self.lm_head not in ("auto", "plain", "trl"):
+            raise ValueError(f"lm_head={self.lm_head!r}: choose auto, plain or trl.")
         if self.learning_rate <= 0:
             raise ValueError("learning_rate must be > 0.")
         if self.optimizer not in ("adamw", "muon"):

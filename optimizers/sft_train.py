@@ -42,6 +42,7 @@ class SFTReport:
     lora: bool
     trainable_params: int
     optimizer: str = ""  # the class that did the updates (AdamW, MuonAdamW)
+    lm_head: str = ""  # "plain" (optimizers.plain_lm_head) or "trl" (TRL's fused head)
 
 
 def resolve_device(device: str) -> str:
@@ -129,6 +130,8 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     from datasets import Dataset
     from trl import SFTTrainer
 
+    from optimizers.plain_lm_head import apply_lm_head_choice
+
     if not rows:
         raise ValueError("No training rows: the trainset is empty (or rejection sampling kept nothing). "
                          "Check the data split, or lower rft.min_score / raise samples_per_example.")
@@ -147,6 +150,8 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                                                warmup_fraction=settings.warmup_ratio,
                                                deadline=deadline)]
                          if settings.max_time_s else None)
+    # the fields SFTTrainer.compute_loss reads: the loss, the entropy and token-accuracy metrics
+    lm_head = apply_lm_head_choice(trainer, settings.lm_head, device, outputs=("log_probs", "entropy", "is_top1"))
     if settings.optimizer == "muon":
         from optimizers.muon import MuonAdamW
 
@@ -169,6 +174,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                        train_loss=float(result.training_loss), first_loss=losses[0] if losses else None,
                        seconds=round(seconds, 2), tokens=tokens, tokens_per_s=round(tokens / max(seconds, 1e-9), 1),
                        truncated=truncated, device=device, lora=settings.lora, trainable_params=trainable,
-                       optimizer=type(getattr(trainer.optimizer, "optimizer", trainer.optimizer)).__name__)
+                       optimizer=type(getattr(trainer.optimizer, "optimizer", trainer.optimizer)).__name__,
+                       lm_head=lm_head)
     (out_dir / "sft_report.json").write_text(json.dumps(asdict(report), indent=2))
     return report

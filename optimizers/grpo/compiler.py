@@ -57,6 +57,7 @@ class GRPOReport:
     lora: bool
     weights_history: list
     selection: SelectionReport | None = None
+    lm_head: str = ""  # "plain" (optimizers.plain_lm_head) or "trl" (TRL's fused head)
 
 
 def sim_pool_size(requested: int) -> int:
@@ -107,6 +108,7 @@ class GRPOCompiler(Compiler):
         self.report: GRPOReport | None = None
         # The last compile()'s trainer, step timer and scorer, for benchmarks (bench.py, gpu_smoke.py).
         self.trainer, self.timer, self.scorer = None, None, None
+        self.lm_head = ""  # the LM head the last trainer trained with ("plain" or "trl")
 
     def time_cap(self) -> float | None:
         return self.settings.max_time_s
@@ -201,6 +203,8 @@ class GRPOCompiler(Compiler):
                  budget_s: float | None = None):
         from trl import GRPOTrainer
 
+        from optimizers.plain_lm_head import apply_lm_head_choice
+
         s = self.settings
         budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=self.deadline) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
@@ -214,6 +218,9 @@ class GRPOCompiler(Compiler):
         trainer = GRPOTrainer(model=model, reward_funcs=scorer.reward_functions(),
                               args=trl_config(s, device, self.run_dir), train_dataset=dataset,
                               processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config)
+        # the fields GRPOTrainer reads: log-probs for the loss, entropy for its metric and entropy masking
+        self.lm_head = apply_lm_head_choice(trainer, s.lm_head, device, temperature=s.temperature,
+                                            outputs=("log_probs", "entropy"))
         schedule.trainer = trainer
         timer.instrument_generation(trainer)
         if s.crux_functional and "crux" in s.spaces:
@@ -251,7 +258,7 @@ class GRPOCompiler(Compiler):
             timeouts=scorer.stats.timeouts,
             errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
             device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history],
-            selection=selection)
+            selection=selection, lm_head=self.lm_head)
         if trainer.accelerator.is_main_process:
             (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report

@@ -42,6 +42,8 @@ class GRPOSettings:
         up front: keep prompts whose rollouts disagree); keep="all" = no probing.
     device: "auto" (CUDA when visible), "cpu" or "cuda"; CUDA trains in bf16 (LoRA by default there).
     lora: None = LoRA on CUDA, full weights on CPU.
+    lm_head: "auto", "plain" or "trl": how the loss's log-probs are computed (`optimizers.plain_lm_head`;
+        "auto" = plain off CUDA for vocabularies up to 65,536, where TRL's fallback scores every position).
     use_vllm / vllm_mode: TRL's vLLM generation ("server": `trl vllm-serve`; "colocate": in-process), only
         where vLLM is installed (GPU machines).
     """
@@ -69,6 +71,7 @@ class GRPOSettings:
     anneal_by_time: bool = True
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Precision = "auto"  # see optimizers.precision
+    lm_head: Literal["auto", "plain", "trl"] = "auto"
     lora: bool | None = None
     lora_r: int = 16
     lora_alpha: int = 32
@@ -99,6 +102,8 @@ class GRPOSettings:
                              f"and must be a multiple of num_generations={self.num_generations}.")
         if self.group_timeout_s <= 0:
             raise ValueError("group_timeout_s must be > 0 seconds.")
+        if self.lm_head not in ("auto", "plain", "trl"):
+            raise ValueError(f"GRPOSettings.lm_head={self.lm_head!r}: use auto, plain or trl.")
         if self.prompts not in ("train", "val", "both"):
             raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:

@@ -70,6 +70,7 @@ def test_grpo_trains_applies_the_schedule_and_returns_a_loadable_program(example
     tuned = compiler.compile(program, examples)
     report = compiler.report
     assert report.steps == 2 and report.timeouts == 0 and 0 < report.reward_fraction < 1
+    assert report.lm_head == "plain"  # lm_head=auto on CPU: the completion positions, plain log_softmax
     # The schedule follows steps or the clock, whichever is nearer: a 2-step run is step-bound.
     assert report.weights_history == [pytest.approx([0.4, 0.4, 0.2], abs=1e-3), pytest.approx([0.2, 0.2, 0.6], abs=1e-3)]
     budget = compiler.schedule_callback.budget  # max_time_s is set: the schedule also follows the clock

@@ -44,6 +44,7 @@ def test_full_finetune_learns_and_program_runs_on_checkpoint(base_model, tmp_pat
 
     report = compiler.report
     assert report.steps == 30 and report.rows == len(examples) and report.optimizer == "AdamW"
+    assert report.lm_head == "plain"  # lm_head=auto on CPU with a 4k vocabulary
     assert report.train_loss < 0.6 * report.first_loss, "training must reduce the answer loss"
     checkpoint = tmp_path / "checkpoint"
     assert _changed(base_model, checkpoint)
@@ -71,6 +72,24 @@ def test_muon_optimizer_trains_through_the_trainer(base_model, tmp_path):
     assert compiler.report.steps == 20 and compiler.report.optimizer == "MuonAdamW"
     assert compiler.report.train_loss < 0.6 * compiler.report.first_loss
     assert _changed(base_model, tmp_path / "checkpoint")
+
+
+def test_plain_and_trl_lm_heads_train_the_same(base_model, tmp_path):
+    """The plain head is a faster route to TRL's numbers: same seed, same steps, the same logged losses."""
+    logs = {}
+    for head in ("plain", "trl"):
+        program = DirectVerilog()
+        program.set_lm(local_lm_class(max_tokens=8)(base_model))
+        settings = SFTSettings(lora=False, learning_rate=1e-2, max_steps=10, per_device_train_batch_size=4,
+                               device="cpu", warmup_ratio=0.0, logging_steps=2, lm_head=head)
+        compiler = SFTCompiler(settings, tmp_path / head)
+        compiler.compile(program, gate_examples())
+        assert compiler.report.lm_head == head
+        lines = (tmp_path / head / "train_log.jsonl").read_text().splitlines()
+        logs[head] = [(h["loss"], h["mean_token_accuracy"]) for h in map(json.loads, lines) if "loss" in h]
+    assert len(logs["plain"]) == 5
+    for (loss_p, acc_p), (loss_t, acc_t) in zip(logs["plain"], logs["trl"]):
+        assert loss_p == pytest.approx(loss_t, rel=1e-3) and acc_p == pytest.approx(acc_t, abs=1e-6)
 
 
 def test_lora_trains_both_pipeline_predictors_and_saves_merged(base_model, tmp_path):

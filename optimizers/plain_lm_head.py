@@ -1,0 +1,122 @@
+"""A plain LM head for TRL's `fused_lm_head=True` forward: exact, and about 2x faster SFT steps on CPU.
+
+TRL 1.x patches every trainer's model with a fused LM head (`trl.trainer.utils.add_fused_lm_head`) so that the
+loss never materialises the (tokens x vocabulary) logits. On CUDA a Triton kernel scores only the answer
+positions. Without Triton (CPU) it scores *every* position, prompt included, through a tile-wise torch fallback
+of a dozen element-wise passes over (tokens x vocabulary): on the tiny model that fallback was 55% of an SFT step
+(cProfile in docs/COMPILERS.md, session 9). For a small vocabulary the logits of the answer positions alone are a
+few megabytes, so projecting just those positions and using PyTorch's own log_softmax gives the same numbers in
+a fraction of the time.
+
+`use_plain_lm_head(model, ...)` re-patches a model TRL has already patched: calls with `fused_lm_head=True`
+return the same `FusedCausalLMOutput` (log_probs, and entropy / is_top1 / ... when asked) computed this way;
+every other call (generation, plain forwards) goes to TRL's forward untouched. `apply_lm_head_choice` is what
+the SFT and GRPO trainers call with their `lm_head` setting ("auto" = `wants_plain_lm_head`'s policy).
+"""
+from __future__ import annotations
+
+import functools
+import types
+
+import torch
+
+# (answer tokens x vocabulary) fp32 logits are materialised: keep that to small vocabularies (4k -> ~16 MB per
+# 1,000 answer tokens; 64k -> ~256 MB), beyond which TRL's tiles are the right trade even on CPU.
+MAX_PLAIN_VOCAB = 65_536
+# Logit transforms TRL's kernel applies that this head does not: a model with any of them keeps TRL's head.
+_UNSUPPORTED_CONFIG = ("final_logit_softcapping", "logit_scale", "output_multiplier", "lm_head_multiplier",
+                       "logits_scaling")
+
+
+def wants_plain_lm_head(choice: str, device: str, vocab_size: int) -> bool:
+    """Resolve the `lm_head` setting: "plain", "trl", or "auto" (plain where TRL has no Triton kernel, i.e.
+    off CUDA/XPU, and the vocabulary is at most MAX_PLAIN_VOCAB)."""
+    if choice not in ("auto", "plain", "trl"):
+        raise ValueError(f"lm_head={choice!r}: use auto, plain or trl")
+    if choice != "auto":
+        return choice == "plain"
+    return device not in ("cuda", "xpu") and vocab_size <= MAX_PLAIN_VOCAB
+
+
+def supports_plain_lm_head(model) -> bool:
+    """False for models whose logits TRL transforms (softcapping, logit scales) or that add MoE router losses."""
+    config = model.config.get_text_config()
+    if getattr(config, "output_router_logits", False):
+        return False
+    return all(getattr(config, name, None) in (None, 1.0) for name in _UNSUPPORTED_CONFIG)
+
+
+def use_plain_lm_head(model, temperature: float = 1.0, outputs: tuple[str, ...] = ("log_probs",)) -> None:
+    """Serve `model(..., labels=..., fused_lm_head=True)` with a plain projection of the labelled positions.
+
+    model: the (unwrapped, non-PEFT) causal LM whose forward TRL's trainer has already patched.
+    temperature: the logits are divided by it, as in TRL's head (GRPO passes its sampling temperature).
+    outputs: the per-token fields to fill besides log_probs ("entropy", "is_top1", "log_sum_sq_probs",
+        "mean_logits"); the rest stay None, as in TRL.
+    """
+    from trl.trainer.utils import FusedCausalLMOutput
+
+    if not supports_plain_lm_head(model):
+        raise ValueError(f"{type(model).__name__} transforms its logits (softcapping / logit scale) or adds a "
+                         "router loss; keep TRL's fused head (lm_head=trl).")
+    trl_forward = model.forward  # TRL's patched forward: generation and plain calls keep going through it
+
+    @functools.wraps(type(model).forward)  # generate() validates its kwargs against this signature
+    def _forward(self, *args, fused_lm_head=False, labels=None, shift_labels=None, num_items_in_batch=None,
+                 **kwargs):
+        if not fused_lm_head:
+            return trl_forward(*args, labels=labels, shift_labels=shift_labels,
+                               num_items_in_batch=num_items_in_batch, **kwargs)
+        kwargs["use_cache"] = False
+        hidden = self.base_model(*args, **kwargs).last_hidden_state
+        if shift_labels is None:
+            hidden, labels = hidden[:, :-1], labels[:, 1:]
+        else:
+            labels = shift_labels
+        head = self.get_output_embeddings()
+        labels = labels.to(head.weight.device)
+        mask = labels != -100
+        targets = labels[mask]
+        # fp32 and outside autocast: the log-softmax of a bf16 projection biases the loss (TRL's kernel also
+        # accumulates in fp32)
+        with torch.autocast(hidden.device.type, enabled=False):
+            logits = torch.nn.functional.linear(
+                hidden.to(head.weight.device)[mask].float(), head.weight.float(),
+                None if head.bias is None else head.bias.float()) / temperature
+        log_softmax = torch.log_softmax(logits, dim=-1)
+        fields = {"log_probs": log_softmax.gather(-1, targets.unsqueeze(-1)).squeeze(-1)}
+        if "entropy" in outputs:
+            fields["entropy"] = -(log_softmax.exp() * log_softmax).sum(-1)
+        with torch.no_grad():
+            if "is_top1" in outputs:
+                fields["is_top1"] = logits.argmax(-1) == targets  # argmax: the first maximum, as TRL counts ties
+            if "log_sum_sq_probs" in outputs:
+                fields["log_sum_sq_probs"] = torch.logsumexp(2 * log_softmax, dim=-1)
+            if "mean_logits" in outputs:
+                fields["mean_logits"] = logits.mean(-1)
+        # masked_scatter keeps an all-ignored batch connected to the graph (a differentiable zero), as TRL does
+        per_token = {k: v.new_zeros(mask.shape).masked_scatter(mask, v) for k, v in fields.items()}
+        log_probs = per_token["log_probs"]
+        denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
+        return FusedCausalLMOutput(loss=-log_probs.sum() / denominator, label_mask=mask, **per_token)
+
+    model.forward = types.MethodType(_forward, model)
+
+
+def apply_lm_head_choice(trainer, choice: str, device: str, temperature: float = 1.0,
+                         outputs: tuple[str, ...] = ("log_probs",)) -> str:
+    """Give a built TRL trainer's model (and reference model, if any) the plain head where `choice` asks for it.
+
+    Returns the head that trains: "plain" or "trl". With "auto", a model the plain head does not support keeps
+    TRL's; with "plain" it is an error.
+    """
+    model = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
+    if not wants_plain_lm_head(choice, device, model.config.get_text_config().vocab_size):
+        return "trl"
+    if choice == "auto" and not supports_plain_lm_head(model):
+        return "trl"
+    use_plain_lm_head(model, temperature=temperature, outputs=outputs)
+    ref_model = getattr(trainer, "ref_model", None)
+    if ref_model is not None:  # GRPO with beta > 0: its no-grad reference log-probs, the same way
+        use_plain_lm_head(ref_model, temperature=temperature)
+    return "plain"

@@ -1,0 +1,92 @@
+"""The plain LM head gives TRL's fused head's numbers (values and gradients) and leaves generation alone."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from transformers import Qwen2Config, Qwen2ForCausalLM
+from trl.trainer.utils import add_fused_lm_head
+
+from optimizers.plain_lm_head import supports_plain_lm_head, use_plain_lm_head, wants_plain_lm_head
+
+FIELDS = ("log_probs", "entropy", "is_top1", "log_sum_sq_probs", "mean_logits")
+
+
+def _model() -> Qwen2ForCausalLM:
+    torch.manual_seed(0)
+    config = Qwen2Config(vocab_size=96, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=4, tie_word_embeddings=True)
+    return Qwen2ForCausalLM(config).eval()
+
+
+def _batch():
+    torch.manual_seed(1)
+    ids = torch.randint(3, 96, (3, 12))
+    attention = torch.ones_like(ids)
+    attention[2, :4] = 0  # a left-padded row
+    labels = ids.masked_fill(attention == 0, -100)
+    labels[:, :5] = -100  # loss on the "answer" only, as SFT's completion mask does
+    labels[1] = -100  # one row with nothing to score
+    return ids, attention, labels
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_plain_head_matches_trl_fused_head(temperature):
+    trl_model, plain_model = _model(), _model()
+    add_fused_lm_head(trl_model, temperature=temperature, outputs=FIELDS)
+    add_fused_lm_head(plain_model, temperature=temperature, outputs=FIELDS)
+    use_plain_lm_head(plain_model, temperature=temperature, outputs=FIELDS)
+    ids, attention, labels = _batch()
+    ref = trl_model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+    got = plain_model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+    assert torch.equal(got.label_mask, ref.label_mask)
+    for name in FIELDS:
+        want, have = getattr(ref, name), getattr(got, name)
+        assert have.shape == want.shape, name
+        if name == "is_top1":
+            assert torch.equal(have, want)
+        else:
+            torch.testing.assert_close(have, want, rtol=1e-4, atol=1e-5, msg=name)
+    assert got.log_probs[1].abs().sum() == 0  # the unscored row is zero, as in TRL
+    torch.testing.assert_close(got.loss, ref.loss, rtol=1e-5, atol=1e-6)
+    (ref.loss + ref.entropy.sum()).backward()
+    (got.loss + got.entropy.sum()).backward()  # GRPO's entropy bonus differentiates the entropy too
+    for (name, p_ref), (_, p_got) in zip(trl_model.named_parameters(), plain_model.named_parameters()):
+        torch.testing.assert_close(p_got.grad, p_ref.grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_num_items_in_batch_divides_the_loss():
+    model = _model()
+    add_fused_lm_head(model)
+    use_plain_lm_head(model)
+    ids, attention, labels = _batch()
+    out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True, num_items_in_batch=100)
+    torch.testing.assert_close(out.loss, -out.log_probs.sum() / 100)
+    assert out.entropy is None and out.is_top1 is None  # only what was asked for, as in TRL
+
+
+def test_plain_calls_and_generation_are_untouched():
+    reference, model = _model(), _model()
+    add_fused_lm_head(model)
+    use_plain_lm_head(model)
+    ids, attention, _ = _batch()
+    torch.testing.assert_close(model(input_ids=ids, attention_mask=attention).logits,
+                               reference(input_ids=ids, attention_mask=attention).logits)
+    prompt = ids[:1, :6]
+    assert torch.equal(model.generate(prompt, max_new_tokens=5, do_sample=False),
+                       reference.generate(prompt, max_new_tokens=5, do_sample=False))
+
+
+def test_auto_policy_and_unsupported_models():
+    assert wants_plain_lm_head("auto", "cpu", 4096)
+    assert not wants_plain_lm_head("auto", "cuda", 4096)  # TRL's Triton kernel is the fast path there
+    assert not wants_plain_lm_head("auto", "cpu", 151_936)  # Qwen's vocabulary: full logits would be large
+    assert wants_plain_lm_head("plain", "cuda", 151_936) and not wants_plain_lm_head("trl", "cpu", 4096)
+    with pytest.raises(ValueError, match="auto, plain or trl"):
+        wants_plain_lm_head("fast", "cpu", 4096)
+    capped = copy.deepcopy(_model())
+    capped.config.final_logit_softcapping = 30.0
+    assert not supports_plain_lm_head(capped)
+    with pytest.raises(ValueError, match="lm_head=trl"):
+        use_plain_lm_head(capped)
