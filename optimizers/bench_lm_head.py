@@ -25,11 +25,8 @@ def _losses(train_log: Path) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    from crux_program.data.triplet import read_jsonl
-    from crux_program.lm.tiny import build_tiny_model
-    from crux_program.modules import CruxPipeline, DirectVerilog
+    from optimizers.bench_optimizer import tiny_model_and_rows
     from optimizers.config import SFTSettings
-    from optimizers.render import render_examples
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -45,10 +42,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     a = p.parse_args(argv)
 
     out = Path(a.out)
-    train = [t.to_example() for t in read_jsonl(Path(a.data) / "train.jsonl")]
-    rows = render_examples((CruxPipeline if a.program == "crux" else DirectVerilog)(), train)
-    texts = [m["content"] for r in rows for m in r.prompt + r.completion]
-    model = build_tiny_model(out / "tiny", texts=texts, hidden_size=a.hidden, num_layers=a.layers, num_heads=4)
+    model, rows = tiny_model_and_rows(Path(a.data), a.program, out, a.hidden, a.layers)
     seconds, losses = {}, {}
     for head in ("trl", "plain"):
         settings = SFTSettings(optimizer=a.optimizer, learning_rate=a.lr, max_steps=a.steps, lm_head=head,

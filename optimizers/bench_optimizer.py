@@ -50,12 +50,22 @@ class Curve:
         return next((s for s, v in zip(self.steps, self.losses) if v <= loss), None)
 
 
-def main(argv: list[str] | None = None) -> list[Curve]:
+def tiny_model_and_rows(data: Path, program: str, out: Path, hidden: int, layers: int):
+    """The curriculum's train split in `data` rendered for `program` ("crux" or "direct"), and a fresh tiny model
+    (4 heads) in out/tiny whose tokenizer is trained on those rows, as the main job builds it: (model, rows)."""
     from crux_program.data.triplet import read_jsonl
     from crux_program.lm.tiny import build_tiny_model
     from crux_program.modules import CruxPipeline, DirectVerilog
-    from optimizers.config import SFTSettings
     from optimizers.render import render_examples
+
+    train = [t.to_example() for t in read_jsonl(data / "train.jsonl")]
+    rows = render_examples((CruxPipeline if program == "crux" else DirectVerilog)(), train)
+    texts = [m["content"] for r in rows for m in r.prompt + r.completion]
+    return build_tiny_model(out / "tiny", texts=texts, hidden_size=hidden, num_layers=layers, num_heads=4), rows
+
+
+def main(argv: list[str] | None = None) -> list[Curve]:
+    from optimizers.config import SFTSettings
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,10 +81,7 @@ def main(argv: list[str] | None = None) -> list[Curve]:
     a = p.parse_args(argv)
 
     out = Path(a.out)
-    train = [t.to_example() for t in read_jsonl(Path(a.data) / "train.jsonl")]
-    rows = render_examples((CruxPipeline if a.program == "crux" else DirectVerilog)(), train)
-    texts = [m["content"] for r in rows for m in r.prompt + r.completion]
-    model = build_tiny_model(out / "tiny", texts=texts, hidden_size=a.hidden, num_layers=a.layers, num_heads=4)
+    model, rows = tiny_model_and_rows(Path(a.data), a.program, out, a.hidden, a.layers)
     curves = []
     for optimizer, lr in (("adamw", a.adamw_lr), ("muon", a.muon_lr)):
         settings = SFTSettings(optimizer=optimizer, learning_rate=lr, num_train_epochs=20, max_time_s=a.seconds,

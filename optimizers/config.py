@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from optimizers.plain_lm_head import LMHead, check_lm_head
 from optimizers.precision import Precision
 
 
@@ -114,11 +115,10 @@ class SFTSettings:
     logging_steps: int = 10
     max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
     seed: int = 0
-    lm_head: Literal["auto", "plain", "trl"] = "auto"
+    lm_head: LMHead = "auto"
 
     def __post_init__(self) -> None:
-        if self.lm_head not in ("auto", "plain", "trl"):
-            raise ValueError(f"lm_head={self.lm_head!r}: choose auto, plain or trl.")
+        check_lm_head(self.lm_head)
         if self.learning_rate <= 0:
             raise ValueError("learning_rate must be > 0.")
         if self.optimizer not in ("adamw", "muon"):

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import types
+from typing import Literal, get_args
 
-import torch
-
+LMHead = Literal["auto", "plain", "trl"]  # the `lm_head` setting of SFTSettings and GRPOSettings
+LM_HEADS = get_args(LMHead)
 # (answer tokens x vocabulary) fp32 logits are materialised: keep that to small vocabularies (4k -> ~16 MB per
 # 1,000 answer tokens; 64k -> ~256 MB), beyond which TRL's tiles are the right trade even on CPU.
 MAX_PLAIN_VOCAB = 65_536
@@ -28,11 +29,16 @@ _UNSUPPORTED_CONFIG = ("final_logit_softcapping", "logit_scale", "output_multipl
                        "logits_scaling")
 
 
+def check_lm_head(choice: str) -> None:
+    """A clear error for an `lm_head` value that is not one of LM_HEADS."""
+    if choice not in LM_HEADS:
+        raise ValueError(f"lm_head={choice!r}: use one of {', '.join(LM_HEADS)}.")
+
+
 def wants_plain_lm_head(choice: str, device: str, vocab_size: int) -> bool:
     """Resolve the `lm_head` setting: "plain", "trl", or "auto" (plain where TRL has no Triton kernel, i.e.
     off CUDA/XPU, and the vocabulary is at most MAX_PLAIN_VOCAB)."""
-    if choice not in ("auto", "plain", "trl"):
-        raise ValueError(f"lm_head={choice!r}: use auto, plain or trl")
+    check_lm_head(choice)
     if choice != "auto":
         return choice == "plain"
     return device not in ("cuda", "xpu") and vocab_size <= MAX_PLAIN_VOCAB
@@ -54,6 +60,7 @@ def use_plain_lm_head(model, temperature: float = 1.0, outputs: tuple[str, ...] 
     outputs: the per-token fields to fill besides log_probs ("entropy", "is_top1", "log_sum_sq_probs",
         "mean_logits"); the rest stay None, as in TRL.
     """
+    import torch
     from trl.trainer.utils import FusedCausalLMOutput
 
     if not supports_plain_lm_head(model):

@@ -54,8 +54,9 @@ class TimeBudget(TrainerCallback):
 
     def on_train_begin(self, args, state, control, lr_scheduler=None, **kwargs):
         self._start = time.perf_counter()
-        if self.deadline is not None and self.deadline - SAVE_RESERVE_S - self._start < self.seconds:
-            left = max(self.deadline - SAVE_RESERVE_S - self._start, MIN_SECONDS)
+        left = None if self.deadline is None else self.deadline - SAVE_RESERVE_S - self._start
+        if left is not None and left < self.seconds:
+            left = max(left, MIN_SECONDS)
             log.info("Training time cut from %.0f s to %.0f s to meet the overall time budget.", self.seconds, left)
             self.seconds = left
         if self.anneal:

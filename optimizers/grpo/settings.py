@@ -10,6 +10,7 @@ from typing import Literal
 
 from optimizers.grpo.schedule import RewardSchedule
 from optimizers.grpo.select import SelectionSettings
+from optimizers.plain_lm_head import LMHead, check_lm_head
 from optimizers.precision import Precision
 
 
@@ -71,7 +72,7 @@ class GRPOSettings:
     anneal_by_time: bool = True
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Precision = "auto"  # see optimizers.precision
-    lm_head: Literal["auto", "plain", "trl"] = "auto"
+    lm_head: LMHead = "auto"
     lora: bool | None = None
     lora_r: int = 16
     lora_alpha: int = 32
@@ -102,8 +103,7 @@ class GRPOSettings:
                              f"and must be a multiple of num_generations={self.num_generations}.")
         if self.group_timeout_s <= 0:
             raise ValueError("group_timeout_s must be > 0 seconds.")
-        if self.lm_head not in ("auto", "plain", "trl"):
-            raise ValueError(f"GRPOSettings.lm_head={self.lm_head!r}: use auto, plain or trl.")
+        check_lm_head(self.lm_head)
         if self.prompts not in ("train", "val", "both"):
             raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:

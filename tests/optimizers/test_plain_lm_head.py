@@ -83,7 +83,7 @@ def test_auto_policy_and_unsupported_models():
     assert not wants_plain_lm_head("auto", "cuda", 4096)  # TRL's Triton kernel is the fast path there
     assert not wants_plain_lm_head("auto", "cpu", 151_936)  # Qwen's vocabulary: full logits would be large
     assert wants_plain_lm_head("plain", "cuda", 151_936) and not wants_plain_lm_head("trl", "cpu", 4096)
-    with pytest.raises(ValueError, match="auto, plain or trl"):
+    with pytest.raises(ValueError, match="use one of auto, plain, trl"):
         wants_plain_lm_head("fast", "cpu", 4096)
     capped = copy.deepcopy(_model())
     capped.config.final_logit_softcapping = 30.0
