@@ -121,11 +121,13 @@ def _save(trainer, tokenizer, settings: SFTSettings, checkpoint: Path) -> None:
 
 
 def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSettings,
-              out_dir: Path, device: str | None = None, deadline: float | None = None) -> SFTReport:
+              out_dir: Path, device: str | None = None, deadline: float | None = None,
+              callbacks: Sequence = ()) -> SFTReport:
     """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report.
 
     deadline: a `time.perf_counter()` time by which a time-capped run (`settings.max_time_s`) must have trained
         and saved its checkpoint.
+    callbacks: extra `transformers.TrainerCallback`s (a benchmark's step clock, say).
     """
     from datasets import Dataset
     from trl import SFTTrainer
@@ -137,6 +139,10 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                          "Check the data split, or lower rft.min_score / raise samples_per_example.")
     out_dir = Path(out_dir)
     device = resolve_device(device or settings.device)
+    if device == "cpu":
+        from optimizers.cpu_malloc import keep_freed_memory
+
+        keep_freed_memory()  # ~10% of a CPU step was the kernel re-mapping freed buffers
     model, tokenizer = load_model_and_tokenizer(Path(model_path), device)
     lengths = _token_lengths(tokenizer, rows)
     truncated = sum(n > settings.max_length for n in lengths)
@@ -144,12 +150,13 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
         log.warning("%d of %d SFT rows exceed max_length=%d tokens and are cut at the end; raise "
                     "max_length or the answers lose their tails.", truncated, len(rows), settings.max_length)
     dataset = Dataset.from_list([r.to_row() for r in rows]).shuffle(seed=settings.seed)
+    callbacks = list(callbacks)
+    if settings.max_time_s:
+        callbacks.append(TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
+                                    warmup_fraction=settings.warmup_ratio, deadline=deadline))
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
                          processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
-                         callbacks=[TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
-                                               warmup_fraction=settings.warmup_ratio,
-                                               deadline=deadline)]
-                         if settings.max_time_s else None)
+                         callbacks=callbacks or None)
     # the fields SFTTrainer.compute_loss reads: the loss, the entropy and token-accuracy metrics
     lm_head = apply_lm_head_choice(trainer, settings.lm_head, device, outputs=("log_probs", "entropy", "is_top1"))
     if settings.optimizer == "muon":

@@ -20,6 +20,36 @@ def test_orthogonalise_flattens_singular_values(shape):
     assert s.min() > 0.6 and s.max() < 1.25, s
 
 
+def test_a_stack_is_orthogonalised_matrix_by_matrix():
+    torch.manual_seed(0)
+    stack = torch.randn(3, 48, 12) * torch.tensor([0.1, 1.0, 30.0]).view(3, 1, 1)  # tall, different scales
+    batched = orthogonalise(stack)
+    for g, o in zip(stack, batched):
+        torch.testing.assert_close(o, orthogonalise(g), rtol=1e-4, atol=1e-5)
+
+
+def test_batched_step_matches_one_matrix_at_a_time():
+    """The optimizer stacks equally shaped matrices (tall ones transposed, chunked by size); the step must be the
+    per-matrix Muon update it replaces."""
+    torch.manual_seed(0)
+    shapes = [(16, 16), (16, 16), (32, 16), (16, 32), (8, 24)]
+    params = [nn.Parameter(torch.randn(*s)) for s in shapes]
+    grads = [torch.randn(*s) for s in shapes]
+    expected = []
+    for p, g in zip(params, grads):
+        update = g.add(g, alpha=0.95)  # first step: the momentum buffer is the gradient
+        expected.append(p.detach() - 0.02 * 0.2 * max(p.shape) ** 0.5 * orthogonalise(update))
+    for max_elements in (10**9, 300):  # one stack per shape, and one matrix per stack
+        copies = [nn.Parameter(p.detach().clone()) for p in params]
+        for c, g in zip(copies, grads):
+            c.grad = g.clone()
+        opt = MuonAdamW([(f"layer{i}.weight", c) for i, c in enumerate(copies)], lr=0.02)
+        opt.param_groups[0]["ns_max_elements"] = max_elements
+        opt.step()
+        for c, e in zip(copies, expected):
+            torch.testing.assert_close(c.detach(), e, rtol=1e-4, atol=1e-5)
+
+
 class _Tiny(nn.Module):
     def __init__(self) -> None:
         super().__init__()

@@ -20,24 +20,28 @@ def _model() -> Qwen2ForCausalLM:
     return Qwen2ForCausalLM(config).eval()
 
 
-def _batch():
+def _batch(padding: str = "left"):
     torch.manual_seed(1)
     ids = torch.randint(3, 96, (3, 12))
     attention = torch.ones_like(ids)
-    attention[2, :4] = 0  # a left-padded row
+    if padding == "left":
+        attention[2, :4] = 0  # a left-padded row: the mask must stay
+    else:
+        attention[2, -4:] = 0  # right padding, as SFT batches come: the plain head drops the mask
+        attention[0, -1:] = 0
     labels = ids.masked_fill(attention == 0, -100)
     labels[:, :5] = -100  # loss on the "answer" only, as SFT's completion mask does
     labels[1] = -100  # one row with nothing to score
     return ids, attention, labels
 
 
-@pytest.mark.parametrize("temperature", [1.0, 0.7])
-def test_plain_head_matches_trl_fused_head(temperature):
+@pytest.mark.parametrize("temperature,padding", [(1.0, "left"), (0.7, "left"), (1.0, "right")])
+def test_plain_head_matches_trl_fused_head(temperature, padding):
     trl_model, plain_model = _model(), _model()
     add_fused_lm_head(trl_model, temperature=temperature, outputs=FIELDS)
     add_fused_lm_head(plain_model, temperature=temperature, outputs=FIELDS)
     use_plain_lm_head(plain_model, temperature=temperature, outputs=FIELDS)
-    ids, attention, labels = _batch()
+    ids, attention, labels = _batch(padding)
     ref = trl_model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
     got = plain_model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
     assert torch.equal(got.label_mask, ref.label_mask)
@@ -54,6 +58,21 @@ def test_plain_head_matches_trl_fused_head(temperature):
     (got.loss + got.entropy.sum()).backward()  # GRPO's entropy bonus differentiates the entropy too
     for (name, p_ref), (_, p_got) in zip(trl_model.named_parameters(), plain_model.named_parameters()):
         torch.testing.assert_close(p_got.grad, p_ref.grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_only_a_right_padding_mask_is_dropped():
+    from optimizers.plain_lm_head import _drop_right_padding_mask
+
+    right = {"attention_mask": torch.tensor([[1, 1, 1], [1, 1, 0]])}
+    _drop_right_padding_mask(right)
+    assert right["attention_mask"] is None
+    for mask in ([[1, 1, 1], [0, 1, 1]], [[1, 0, 1], [1, 1, 1]]):  # left padding, a hole
+        kept = {"attention_mask": torch.tensor(mask)}
+        _drop_right_padding_mask(kept)
+        assert kept["attention_mask"] is not None
+    packed = {"attention_mask": torch.ones(1, 3), "position_ids": torch.tensor([[0, 1, 0]])}
+    _drop_right_padding_mask(packed)
+    assert packed["attention_mask"] is not None
 
 
 def test_num_items_in_batch_divides_the_loss():
