@@ -31,26 +31,26 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from transformers import TrainerCallback  # noqa: E402  (after the offline switches)
+
+from optimizers.bench_optimizer import add_tiny_model_args, logged_losses, tiny_model_and_rows  # noqa: E402
+
 SPEEDUPS = ("malloc", "causal", "ns_stack")
 CONFIGS = {"all off": (), "malloc": ("malloc",), "causal": ("causal",), "ns_stack": ("ns_stack",),
            "all on": SPEEDUPS}
 
 
-class _StepClock:
-    """A TrainerCallback that times every step; `steady_s_per_step` is the median over the second half of the run.
+class _StepClock(TrainerCallback):
+    """Times every step; `steady_s_per_step` is the median over the second half of the run.
 
     The first half is left out because glibc's allocator adapts its own thresholds as a process runs, so the
     first steps of a short run exaggerate what `malloc` buys over a ten-minute one.
     """
 
     def __init__(self) -> None:
-        from transformers import TrainerCallback
-
         self.times: list[float] = []
-        self.callback = TrainerCallback()
-        self.callback.on_step_end = self._tick
 
-    def _tick(self, args, state, control, **kwargs):
+    def on_step_end(self, args, state, control, **kwargs):
         self.times.append(time.perf_counter())
         return control
 
@@ -78,23 +78,18 @@ def _worker(model: Path, rows_file: Path, out: Path, on: tuple[str, ...], steps:
     settings = SFTSettings(optimizer="muon", learning_rate=lr, max_steps=steps, per_device_train_batch_size=batch,
                            device="cpu", logging_steps=10, lm_head="plain")
     clock = _StepClock()
-    train_sft(model, rows, settings, out, callbacks=[clock.callback])
-    losses = [r["loss"] for r in map(json.loads, (out / "train_log.jsonl").read_text().splitlines()) if "loss" in r]
-    (out / "result.json").write_text(json.dumps({"s_per_step": clock.steady_s_per_step(), "losses": losses}))
+    train_sft(model, rows, settings, out, callbacks=[clock])
+    (out / "result.json").write_text(json.dumps({"s_per_step": clock.steady_s_per_step(),
+                                                 "losses": logged_losses(out / "train_log.jsonl")}))
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
-    p.add_argument("--out", default="outputs/bench_cpu_step")
-    p.add_argument("--program", choices=["crux", "direct"], default="direct")
+    add_tiny_model_args(p, out="outputs/bench_cpu_step", program="direct", layers=2)
     p.add_argument("--steps", type=int, default=100, help="SFT steps per run")
     p.add_argument("--rounds", type=int, default=2, help="interleaved repetitions of every configuration")
     p.add_argument("--rows", type=int, default=1500, help="training rows per run (fewer: less set-up per run)")
     p.add_argument("--lr", type=float, default=4e-2)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=2)
     p.add_argument("--worker", nargs=3, metavar=("MODEL", "ROWS", "OUT"), help=argparse.SUPPRESS)
     p.add_argument("--on", default="", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -104,8 +99,6 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         return {}
 
     from dataclasses import asdict
-
-    from optimizers.bench_optimizer import tiny_model_and_rows
 
     out = Path(a.out)
     model, rows = tiny_model_and_rows(Path(a.data), a.program, out, a.hidden, a.layers)

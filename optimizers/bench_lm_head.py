@@ -11,7 +11,6 @@ only float rounding differs). The ratio is what to compare across machines, not 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -20,25 +19,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
-def _losses(train_log: Path) -> list[float]:
-    return [r["loss"] for r in map(json.loads, train_log.read_text().splitlines()) if "loss" in r]
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    from optimizers.bench_optimizer import tiny_model_and_rows
+    from optimizers.bench_optimizer import add_tiny_model_args, logged_losses, tiny_model_and_rows
     from optimizers.config import SFTSettings
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
-    p.add_argument("--out", default="outputs/bench_lm_head")
-    p.add_argument("--program", choices=["crux", "direct"], default="crux")
+    add_tiny_model_args(p, out="outputs/bench_lm_head")
     p.add_argument("--steps", type=int, default=60, help="SFT steps per head")
     p.add_argument("--optimizer", choices=["adamw", "muon"], default="muon")
     p.add_argument("--lr", type=float, default=2e-2)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=4)
     a = p.parse_args(argv)
 
     out = Path(a.out)
@@ -48,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         settings = SFTSettings(optimizer=a.optimizer, learning_rate=a.lr, max_steps=a.steps, lm_head=head,
                                per_device_train_batch_size=a.batch, device="cpu", logging_steps=10)
         report = train_sft(model, rows, settings, out / head)
-        seconds[head], losses[head] = report.seconds / max(report.steps, 1), _losses(out / head / "train_log.jsonl")
+        seconds[head], losses[head] = report.seconds / max(report.steps, 1), logged_losses(out / head / "train_log.jsonl")
         print(f"lm_head={head}: {report.steps} steps in {report.seconds:.1f} s", flush=True)
     gap = max((abs(x - y) for x, y in zip(losses["trl"], losses["plain"])), default=float("nan"))
     print(f"\n| lm_head | s/step | logged losses (every 10 steps) |\n|---|---|---|")

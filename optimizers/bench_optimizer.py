@@ -50,6 +50,22 @@ class Curve:
         return next((s for s, v in zip(self.steps, self.losses) if v <= loss), None)
 
 
+def add_tiny_model_args(p: argparse.ArgumentParser, out: str, program: str = "crux", layers: int = 4) -> None:
+    """The arguments `tiny_model_and_rows` and the SFT benches share: --data, --out, --program, --batch,
+    --hidden, --layers (defaults per bench: `out`, `program`, `layers`)."""
+    p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
+    p.add_argument("--out", default=out)
+    p.add_argument("--program", choices=["crux", "direct"], default=program)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--layers", type=int, default=layers)
+
+
+def logged_losses(train_log: Path) -> list[float]:
+    """The training losses a run logged (`train_log.jsonl`, written by `train_sft`), in order."""
+    return [r["loss"] for r in map(json.loads, train_log.read_text().splitlines()) if "loss" in r]
+
+
 def tiny_model_and_rows(data: Path, program: str, out: Path, hidden: int, layers: int):
     """The curriculum's train split in `data` rendered for `program` ("crux" or "direct"), and a fresh tiny model
     (4 heads) in out/tiny whose tokenizer is trained on those rows, as the main job builds it: (model, rows)."""
@@ -69,15 +85,10 @@ def main(argv: list[str] | None = None) -> list[Curve]:
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
-    p.add_argument("--out", default="outputs/bench_optimizer")
-    p.add_argument("--program", choices=["crux", "direct"], default="crux")
+    add_tiny_model_args(p, out="outputs/bench_optimizer")
     p.add_argument("--seconds", type=float, default=150.0, help="wall time per optimizer")
     p.add_argument("--adamw-lr", type=float, default=3e-3, help="AdamW's best for the tiny model (sessions 2-3)")
     p.add_argument("--muon-lr", type=float, default=2e-2)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=4)
     a = p.parse_args(argv)
 
     out = Path(a.out)

@@ -7,7 +7,7 @@ them again each time: system time, ~10% of a tiny-model SFT step on 2 cores (doc
 Raising the thresholds with `mallopt` makes those buffers reused from the heap. GPU memory is unaffected.
 
     from optimizers.cpu_malloc import keep_freed_memory
-    keep_freed_memory()   # once, before training on CPU; a no-op off glibc
+    keep_freed_memory()   # before training on CPU (sft_train.load_model_and_tokenizer does); a no-op off glibc
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ import torch
 _NS_COEFFS = (3.4445, -4.7750, 2.0315)
 # Numbers per stack of matrices orthogonalised together (64M fp32 = 256 MB, plus about as much again for the
 # Newton-Schulz products): a tiny model's matrices all fit in one stack per shape, a large model's are chunked.
+# Read at every step; 1 gives one matrix per stack (the benchmarks' "before").
 NS_MAX_ELEMENTS = 64 * 1024 * 1024
 
 
@@ -106,7 +107,7 @@ class MuonAdamW(torch.optim.Optimizer):
             buf.mul_(group["momentum"]).add_(p.grad)
             update = p.grad.add(buf, alpha=group["momentum"])  # Nesterov
             updates.append(update.mT if update.size(0) > update.size(1) else update)  # all wide
-        for idx in _stacks(updates, group.get("ns_max_elements", NS_MAX_ELEMENTS)):
+        for idx in _stacks(updates, NS_MAX_ELEMENTS):
             ortho = orthogonalise(torch.stack([updates[i] for i in idx]), group["ns_steps"])
             for i, o in zip(idx, ortho):
                 p = params[i]

@@ -57,9 +57,17 @@ def resolve_device(device: str) -> str:
 
 
 def load_model_and_tokenizer(model_path: Path, device: str):
-    """The model in the dtype its device trains in (bf16 on CUDA, fp32 on CPU) and its tokenizer."""
+    """The model in the dtype its device trains in (bf16 on CUDA, fp32 on CPU) and its tokenizer.
+
+    On CPU it also tells glibc to keep freed buffers (`optimizers.cpu_malloc`): a training step frees and
+    allocates the same activations every step, and re-mapping them was ~10% of a tiny-model step."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if device == "cpu":
+        from optimizers.cpu_malloc import keep_freed_memory
+
+        keep_freed_memory()
 
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     if tokenizer.chat_template is None:
@@ -139,10 +147,6 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                          "Check the data split, or lower rft.min_score / raise samples_per_example.")
     out_dir = Path(out_dir)
     device = resolve_device(device or settings.device)
-    if device == "cpu":
-        from optimizers.cpu_malloc import keep_freed_memory
-
-        keep_freed_memory()  # ~10% of a CPU step was the kernel re-mapping freed buffers
     model, tokenizer = load_model_and_tokenizer(Path(model_path), device)
     lengths = _token_lengths(tokenizer, rows)
     truncated = sum(n > settings.max_length for n in lengths)

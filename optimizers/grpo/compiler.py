@@ -126,10 +126,6 @@ class GRPOCompiler(Compiler):
         adapter = program_adapter(self.adapter)
         rows = build_prompts(program, trainset, s.spaces, adapter, seed=s.seed)
         device = resolve_device(s.device)
-        if device == "cpu":
-            from optimizers.cpu_malloc import keep_freed_memory
-
-            keep_freed_memory()  # freed buffers reused, not re-mapped by the kernel each step
         lora = (device == "cuda") if s.lora is None else s.lora
         model, tokenizer = load_model_and_tokenizer(base, device)
         given = self.verifier

@@ -28,7 +28,7 @@ def test_a_stack_is_orthogonalised_matrix_by_matrix():
         torch.testing.assert_close(o, orthogonalise(g), rtol=1e-4, atol=1e-5)
 
 
-def test_batched_step_matches_one_matrix_at_a_time():
+def test_batched_step_matches_one_matrix_at_a_time(monkeypatch):
     """The optimizer stacks equally shaped matrices (tall ones transposed, chunked by size); the step must be the
     per-matrix Muon update it replaces."""
     torch.manual_seed(0)
@@ -43,8 +43,8 @@ def test_batched_step_matches_one_matrix_at_a_time():
         copies = [nn.Parameter(p.detach().clone()) for p in params]
         for c, g in zip(copies, grads):
             c.grad = g.clone()
+        monkeypatch.setattr("optimizers.muon.NS_MAX_ELEMENTS", max_elements)
         opt = MuonAdamW([(f"layer{i}.weight", c) for i, c in enumerate(copies)], lr=0.02)
-        opt.param_groups[0]["ns_max_elements"] = max_elements
         opt.step()
         for c, e in zip(copies, expected):
             torch.testing.assert_close(c.detach(), e, rtol=1e-4, atol=1e-5)
