@@ -111,8 +111,16 @@ def run_sandboxed(
     max_file_mb: int = 64,
     env: dict[str, str] | None = None,
 ) -> SandboxResult:
-    """Run `cmd` in `cwd` contained; kill its whole process group on timeout or output overflow."""
+    """Run `cmd` in `cwd` contained; kill its whole process group on timeout or output overflow.
+
+    The child's temporary-file variables point at `cwd`: iverilog's driver writes its preprocessed source to
+    `$TMPDIR/ivrlg*` and only removes it when it exits normally, so a killed compile would otherwise leave
+    files in the machine's /tmp. In `cwd` they go when the simulation folder does.
+    """
     start = time.monotonic()
+    child_env = dict(env if env is not None else os.environ)
+    for name in ("TMPDIR", "TMP", "TEMP"):
+        child_env[name] = str(cwd)
     # CPU limit is a backstop for children that escape the wall clock (e.g. a detached grandchild).
     cpu_s = max(1, int(timeout_s) + 2)
     argv, preexec = _limited(cmd, memory_mb, max_file_mb, cpu_s)
@@ -124,7 +132,7 @@ def run_sandboxed(
         stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=preexec,
-        env=env if env is not None else dict(os.environ),
+        env=child_env,
     )
     chunks: list[bytes] = []
     size = 0

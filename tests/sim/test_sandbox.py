@@ -87,3 +87,15 @@ def test_a_simulation_dies_with_a_parent_killed_from_outside(tmp_path):
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid), "the simulator outlived its SIGKILLed parent"
+
+
+def test_temporary_files_of_a_killed_child_stay_in_its_folder(tmp_path):
+    """iverilog's driver leaves $TMPDIR/ivrlg* behind when killed; TMPDIR is the simulation folder."""
+    work = tmp_path / "sim"
+    work.mkdir()
+    res = run_sandboxed(["sh", "-c", 'mktemp ivrlgXXXX -p "$TMPDIR"; mktemp -p "$TMP"; sleep 30'], work, timeout_s=1.0)
+    assert res.timed_out
+    left = sorted(p.name for p in work.iterdir())
+    assert len(left) == 2 and any(name.startswith("ivrlg") for name in left), left
+    for line in res.output.split():
+        assert line.startswith(str(work)), res.output
