@@ -1,10 +1,14 @@
-"""Two of session 10's CPU speed-ups measured alone, in one process, interleaved: precise where a whole SFT run is not.
+"""The CPU speed-ups of the SFT step measured alone, in one process, interleaved: precise where a whole SFT run is not.
 
     python -m optimizers.bench_cpu_micro --model MODEL_DIR --data K4 --program direct
 
 - causal: the forward + backward of the plain LM head on real right-padded SFT batches, with the padding mask
   kept (SDPA attends through a materialised mask) and dropped (SDPA's causal kernel;
   `optimizers.plain_lm_head._drop_right_padding_mask`); also the largest difference in loss between the two.
+- shared prefix: the same forward + backward (mask dropped) with the batch's common leading tokens run once
+  (`optimizers.plain_lm_head._hidden_states`) and once per row; also the largest difference in loss.
+- length grouping: the same forward + backward over the same rows, batched in random order and sorted by length
+  (`SFTSettings.group_by_length`); also the fraction of each that is padding.
 - ns_stack: one MuonAdamW step over the model's parameters with one Newton-Schulz per matrix and with one per
   stack of equally shaped matrices (`optimizers.muon`).
 
@@ -27,26 +31,40 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 MUON_STEPS = 10  # optimizer steps per timed repetition
 
 
-def _batches(tokenizer, rows, batch: int, count: int):
-    """`count` right-padded (input_ids, attention_mask, labels) batches, loss on the answer only, as SFT builds."""
+def _encode(tokenizer, rows) -> list[dict]:
+    """Each row's chat-template token ids and answer mask, as SFT tokenises it."""
+    return [tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True,
+                                          return_assistant_tokens_mask=True) for r in rows]
+
+
+def _collate(encs: list[dict], pad_id: int):
+    """One right-padded (input_ids, attention_mask, labels) batch, loss on the answer only, as SFT builds."""
     import torch
 
-    out = []
-    for i in range(0, batch * count, batch):
-        encs = [tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True,
-                                              return_assistant_tokens_mask=True) for r in rows[i:i + batch]]
-        length = max(len(e["input_ids"]) for e in encs)
-        ids = torch.full((len(encs), length), tokenizer.pad_token_id)
-        attention = torch.zeros_like(ids)
-        labels = torch.full_like(ids, -100)
-        for j, e in enumerate(encs):
-            n = len(e["input_ids"])
-            ids[j, :n] = torch.tensor(e["input_ids"])
-            attention[j, :n] = 1
-            answer = torch.tensor(e["assistant_masks"]).bool()
-            labels[j, :n][answer] = ids[j, :n][answer]
-        out.append((ids, attention, labels))
-    return out
+    length = max(len(e["input_ids"]) for e in encs)
+    ids = torch.full((len(encs), length), pad_id)
+    attention = torch.zeros_like(ids)
+    labels = torch.full_like(ids, -100)
+    for j, e in enumerate(encs):
+        n = len(e["input_ids"])
+        ids[j, :n] = torch.tensor(e["input_ids"])
+        attention[j, :n] = 1
+        answer = torch.tensor(e["assistant_masks"]).bool()
+        labels[j, :n][answer] = ids[j, :n][answer]
+    return ids, attention, labels
+
+
+def _batches(encs: list[dict], pad_id: int, batch: int, by_length: bool = False):
+    """The rows in batches of `batch`: in their given (shuffled) order, or sorted by length first (what
+    transformers' LengthGroupedSampler does within each group of 50 batches)."""
+    if by_length:
+        encs = sorted(encs, key=lambda e: len(e["input_ids"]), reverse=True)
+    return [_collate(encs[i:i + batch], pad_id) for i in range(0, len(encs) - batch + 1, batch)]
+
+
+def _padding(batches) -> float:
+    """The fraction of a batch's positions that are padding, over all batches."""
+    return 1 - sum(int(a.sum()) for _, a, _ in batches) / sum(a.numel() for _, a, _ in batches)
 
 
 def _interleaved(variants: dict, reps: int) -> dict[str, float]:
@@ -89,7 +107,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     train = [t.to_example() for t in read_jsonl(Path(a.data) / "train.jsonl")][: a.batch * a.batches * 2]
     rows = render_examples((CruxPipeline if a.program == "crux" else DirectVerilog)(), train)
     random.Random(0).shuffle(rows)
-    batches = _batches(tokenizer, rows, a.batch, a.batches)
+    encs = _encode(tokenizer, rows[: a.batch * a.batches])
+    batches = _batches(encs, tokenizer.pad_token_id, a.batch)
 
     drop = plain_lm_head._drop_right_padding_mask
     losses: dict[str, list[float]] = {"mask kept": [], "mask dropped": []}
@@ -103,9 +122,38 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 losses[name].append(out.loss.item())
         return run
 
+    shared = plain_lm_head.MIN_SHARED_PREFIX
+    plain_lm_head.MIN_SHARED_PREFIX = 10**9  # session 10's measurement: every row runs its whole prompt
     attention_s = _interleaved({name: fwd_bwd(name) for name in losses}, a.reps)
     plain_lm_head._drop_right_padding_mask = drop
     gap = max(abs(x - y) for x, y in zip(losses["mask kept"], losses["mask dropped"]))
+
+    prefix_losses: dict[str, list[float]] = {"per row": [], "shared": []}
+
+    def prefix_variant(name: str):
+        def run():
+            plain_lm_head.MIN_SHARED_PREFIX = shared if name == "shared" else 10**9
+            for ids, attention, labels in batches:
+                out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+                out.loss.backward()
+                prefix_losses[name].append(out.loss.item())
+        return run
+
+    prefix_s = _interleaved({name: prefix_variant(name) for name in prefix_losses}, a.reps)
+    plain_lm_head.MIN_SHARED_PREFIX = shared
+    prefix_gap = max(abs(x - y) for x, y in zip(prefix_losses["per row"], prefix_losses["shared"]))
+    prefix_tokens = statistics.mean(plain_lm_head.shared_prefix_length(ids, attention) for ids, attention, _ in batches)
+
+    grouped = _batches(encs, tokenizer.pad_token_id, a.batch, by_length=True)
+
+    def sampling(name: str):
+        def run():
+            for ids, attention, labels in grouped if name == "length-grouped" else batches:
+                model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True).loss.backward()
+        return run
+
+    group_s = _interleaved({name: sampling(name) for name in ("random", "length-grouped")}, a.reps)
+    padding = {"random": _padding(batches), "length-grouped": _padding(grouped)}
 
     for param in model.parameters():
         param.grad = torch.randn_like(param) * 1e-3
@@ -126,11 +174,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"\n| measurement | before | after | speed-up |\n|---|---|---|---|")
     print(f"| forward + backward per batch (mask kept / dropped) | {1000 * attention_s['mask kept'] / n:.1f} ms "
           f"| {1000 * attention_s['mask dropped'] / n:.1f} ms | {attention_s['mask kept'] / attention_s['mask dropped']:.2f}x |")
+    print(f"| forward + backward per batch (prompt prefix per row / shared, {prefix_tokens:.0f} tokens) "
+          f"| {1000 * prefix_s['per row'] / n:.1f} ms | {1000 * prefix_s['shared'] / n:.1f} ms "
+          f"| {prefix_s['per row'] / prefix_s['shared']:.2f}x |")
+    print(f"| forward + backward per batch (batches random / length-grouped, padding {padding['random']:.0%} / "
+          f"{padding['length-grouped']:.0%}) | {1000 * group_s['random'] / n:.1f} ms "
+          f"| {1000 * group_s['length-grouped'] / n:.1f} ms | {group_s['random'] / group_s['length-grouped']:.2f}x |")
     per_step_ms = {name: 1000 * s / MUON_STEPS for name, s in muon_s.items()}
     print(f"| MuonAdamW step (per matrix / stacked) | {per_step_ms['per matrix']:.1f} ms "
           f"| {per_step_ms['stacked']:.1f} ms | {muon_s['per matrix'] / muon_s['stacked']:.2f}x |")
-    print(f"\nlargest loss difference, mask kept vs dropped: {gap:.1e}")
+    print(f"\nlargest loss difference, mask kept vs dropped: {gap:.1e}; prefix per row vs shared: {prefix_gap:.1e}")
     return {"causal_speedup": attention_s["mask kept"] / attention_s["mask dropped"],
+            "prefix_speedup": prefix_s["per row"] / prefix_s["shared"], "prefix_loss_gap": prefix_gap,
+            "group_speedup": group_s["random"] / group_s["length-grouped"], "padding_random": padding["random"],
+            "padding_grouped": padding["length-grouped"],
             "ns_stack_speedup": muon_s["per matrix"] / muon_s["stacked"], "loss_gap": gap}
 
 

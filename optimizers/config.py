@@ -88,6 +88,8 @@ class SFTSettings:
         on CPU it scores every position through a slow torch fallback), "plain" projects only the answer
         positions with PyTorch's log_softmax (`optimizers.plain_lm_head`; ~2x faster tiny-model SFT steps on
         CPU), "auto" picks plain off CUDA for vocabularies up to 65,536 tokens, else TRL's.
+    group_by_length: batch rows of similar length together (transformers' LengthGroupedSampler: shuffled, then
+        sorted within groups of 50 batches), so batches carry little padding; off = uniformly random batches.
     """
 
     predictors: list[str] = field(default_factory=lambda: ["all"])
@@ -116,6 +118,7 @@ class SFTSettings:
     max_examples: int | None = None  # cap on training examples (each gives one row per predictor)
     seed: int = 0
     lm_head: LMHead = "auto"
+    group_by_length: bool = True
 
     def __post_init__(self) -> None:
         check_lm_head(self.lm_head)

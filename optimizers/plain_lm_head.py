@@ -52,13 +52,16 @@ def supports_plain_lm_head(model) -> bool:
     return all(getattr(config, name, None) in (None, 1.0) for name in _UNSUPPORTED_CONFIG)
 
 
-def use_plain_lm_head(model, temperature: float = 1.0, outputs: tuple[str, ...] = ("log_probs",)) -> None:
+def use_plain_lm_head(model, temperature: float = 1.0, outputs: tuple[str, ...] = ("log_probs",),
+                      share_prefix: bool = True) -> None:
     """Serve `model(..., labels=..., fused_lm_head=True)` with a plain projection of the labelled positions.
 
     model: the (unwrapped, non-PEFT) causal LM whose forward TRL's trainer has already patched.
     temperature: the logits are divided by it, as in TRL's head (GRPO passes its sampling temperature).
     outputs: the per-token fields to fill besides log_probs ("entropy", "is_top1", "log_sum_sq_probs",
         "mean_logits"); the rest stay None, as in TRL.
+    share_prefix: run the tokens every row of a batch begins with once, not once per row
+        (`_hidden_states`); exact, and only where the batch allows it.
     """
     import torch
     from trl.trainer.utils import FusedCausalLMOutput
@@ -76,7 +79,7 @@ def use_plain_lm_head(model, temperature: float = 1.0, outputs: tuple[str, ...] 
                                num_items_in_batch=num_items_in_batch, **kwargs)
         kwargs["use_cache"] = False
         _drop_right_padding_mask(kwargs)
-        hidden = self.base_model(*args, **kwargs).last_hidden_state
+        hidden = _hidden_states(self.base_model, args, kwargs, share_prefix)
         if shift_labels is None:
             hidden, labels = hidden[:, :-1], labels[:, 1:]
         else:
@@ -126,6 +129,51 @@ def _drop_right_padding_mask(kwargs: dict) -> None:
         return
     if bool(mask[:, 0].all()) and bool((mask[:, 1:] <= mask[:, :-1]).all()):
         kwargs["attention_mask"] = None
+
+
+# Below this many common tokens the second forward call costs more than the shared work saves.
+MIN_SHARED_PREFIX = 32
+
+
+def shared_prefix_length(input_ids, attention_mask=None) -> int:
+    """How many leading tokens every row of the batch has in common (and attends to in full)."""
+    import torch
+
+    same = (input_ids == input_ids[:1]).all(dim=0)
+    if attention_mask is not None:
+        same &= attention_mask.bool().all(dim=0)
+    differs = torch.nonzero(~same)
+    return int(differs[0, 0]) if len(differs) else input_ids.shape[1]
+
+
+def _hidden_states(base_model, args: tuple, kwargs: dict, share_prefix: bool):
+    """The base model's last hidden states, computing the batch's common leading tokens once.
+
+    Every SFT row starts with the same rendered system message (the predictor's field list and instructions:
+    141 of the ~470 tokens of a K=4 direct row). Causal attention makes those positions' states the same in
+    every row, so they are computed for one row, their keys and values are repeated across the batch as a
+    cache, and only the rest of each row runs through the model. Gradients flow through the cache into the
+    one prefix pass, summed over the rows, as they would be over the copies. Applies only to a batch with no
+    attention mask left (right padding is dropped first, `_drop_right_padding_mask`) and input ids; anything
+    else (left padding, packing, embeddings, one row) takes the plain forward.
+    """
+    import torch
+    from transformers import DynamicCache
+
+    ids = kwargs.get("input_ids")
+    if (not share_prefix or args or ids is None or ids.shape[0] < 2 or kwargs.get("attention_mask") is not None
+            or kwargs.get("position_ids") is not None or kwargs.get("inputs_embeds") is not None
+            or kwargs.get("cache") is not None or kwargs.get("past_key_values") is not None):
+        return base_model(*args, **kwargs).last_hidden_state
+    k = min(shared_prefix_length(ids), ids.shape[1] - 1)
+    if k < MIN_SHARED_PREFIX:
+        return base_model(**kwargs).last_hidden_state
+    rest = {name: value for name, value in kwargs.items() if name not in ("input_ids", "use_cache")}
+    cache = DynamicCache(config=base_model.config)
+    prefix = base_model(input_ids=ids[:1, :k], cache=cache, use_cache=True, **rest).last_hidden_state
+    cache.batch_repeat_interleave(ids.shape[0])
+    suffix = base_model(input_ids=ids[:, k:], cache=cache, use_cache=True, **rest).last_hidden_state
+    return torch.cat([prefix.expand(ids.shape[0], -1, -1), suffix], dim=1)
 
 
 def apply_lm_head_choice(trainer, choice: str, device: str, temperature: float = 1.0,

@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--max-time-s", type=float, default=None, help="wall-clock cap on SFT")
     p.add_argument("--skip-before", action="store_true", help="do not evaluate the untrained model")
     p.add_argument("--seed", type=int, default=0, help="order of the training rows (the model's init is fixed)")
+    p.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
+                   help="uniformly random batches instead of length-grouped ones")
     a = p.parse_args(argv)
 
     start = time.perf_counter()
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
         settings = SFTSettings(lora=False, learning_rate=a.lr, optimizer=a.optimizer, num_train_epochs=a.epochs,
                                max_steps=a.max_steps, per_device_train_batch_size=a.batch, max_length=a.max_length,
                                device="cpu", precision=a.precision, max_time_s=a.max_time_s, logging_steps=20,
-                               seed=a.seed)
+                               seed=a.seed, group_by_length=a.group_by_length)
         compiler = SFTCompiler(settings, out / "sft")
         t0 = time.perf_counter()
         tuned = compiler.compile(program, train)

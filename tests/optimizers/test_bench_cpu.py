@@ -13,13 +13,15 @@ def _data(tmp_path):
     return tmp_path / "data", tiny_model(tmp_path / "tiny", examples)
 
 
-def test_micro_bench_measures_both_speedups_with_equal_losses(tmp_path):
+def test_micro_bench_measures_every_speedup_with_equal_losses(tmp_path):
     from optimizers.bench_cpu_micro import main
 
     data, model = _data(tmp_path)
     figures = main(["--model", str(model), "--data", str(data), "--batch", "2", "--batches", "2", "--reps", "2"])
     assert figures["causal_speedup"] > 0 and figures["ns_stack_speedup"] > 0
     assert figures["loss_gap"] < 1e-5  # dropping a right-padding mask changes no loss
+    assert figures["prefix_speedup"] > 0 and figures["prefix_loss_gap"] < 1e-5  # nor sharing the system prompt
+    assert figures["group_speedup"] > 0 and figures["padding_grouped"] <= figures["padding_random"]
 
 
 def test_step_bench_runs_every_configuration(tmp_path, capsys):

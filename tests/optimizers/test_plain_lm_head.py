@@ -109,3 +109,57 @@ def test_auto_policy_and_unsupported_models():
     assert not supports_plain_lm_head(capped)
     with pytest.raises(ValueError, match="lm_head=trl"):
         use_plain_lm_head(capped)
+
+
+def _prefixed_batch(rows: int = 3, prefix: int = 40, width: int = 56):
+    """Rows that begin with the same `prefix` tokens (a rendered system message), then differ; right padded."""
+    torch.manual_seed(2)
+    ids = torch.randint(3, 96, (rows, width))
+    ids[:, :prefix] = ids[0, :prefix].clone()
+    attention = torch.ones_like(ids)
+    attention[-1, -6:] = 0
+    labels = ids.masked_fill(attention == 0, -100)
+    labels[:, :prefix + 4] = -100
+    return ids, attention, labels
+
+
+@pytest.mark.parametrize("rows", [3, 1])
+def test_shared_prefix_gives_the_same_loss_and_gradients(rows):
+    from optimizers.plain_lm_head import shared_prefix_length
+
+    ids, attention, labels = _prefixed_batch(rows)
+    assert shared_prefix_length(ids) == (40 if rows > 1 else ids.shape[1])
+    losses, grads = [], []
+    for share in (False, True):
+        model = _model()
+        add_fused_lm_head(model)
+        use_plain_lm_head(model, share_prefix=share)
+        out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+        out.loss.backward()
+        losses.append(out.loss)
+        grads.append({name: p.grad for name, p in model.named_parameters()})
+    torch.testing.assert_close(losses[1], losses[0], rtol=1e-6, atol=1e-6)
+    for name, grad in grads[0].items():
+        torch.testing.assert_close(grads[1][name], grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_shared_prefix_runs_the_prefix_once_and_only_where_the_batch_allows(monkeypatch):
+    from optimizers import plain_lm_head
+
+    calls = []
+    model = _model()
+    add_fused_lm_head(model)
+    use_plain_lm_head(model)
+    inner = model.model.forward
+    monkeypatch.setattr(model.model, "forward", lambda *a, **k: calls.append(k["input_ids"].shape) or inner(*a, **k))
+    ids, attention, labels = _prefixed_batch()
+    model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+    assert calls == [torch.Size([1, 40]), torch.Size([3, 16])]  # the common tokens for one row, then the rest
+    calls.clear()
+    left = attention.flip(1)  # left padding keeps its mask: the rows' prefixes are not aligned, so no sharing
+    model(input_ids=ids, attention_mask=left, labels=labels, fused_lm_head=True)
+    assert calls == [torch.Size([3, 56])]
+    calls.clear()
+    monkeypatch.setattr(plain_lm_head, "MIN_SHARED_PREFIX", 41)  # too short a prefix to pay for a second call
+    model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+    assert calls == [torch.Size([3, 56])]

@@ -144,3 +144,10 @@ def test_rft_trains_on_its_own_kept_samples_only(base_model, tmp_path):
 
     with pytest.raises(ValueError, match="No training rows"):
         RFTCompiler(settings, tmp_path / "none_kept", lambda *a, **k: 0.0).compile(program, examples)
+
+
+def test_sft_config_groups_rows_by_length_unless_told_not_to(tmp_path):
+    from optimizers.sft_train import _trl_config
+
+    assert _trl_config(SFTSettings(), "cpu", tmp_path).train_sampling_strategy == "group_by_length"
+    assert _trl_config(SFTSettings(group_by_length=False), "cpu", tmp_path).train_sampling_strategy == "random"
