@@ -163,3 +163,17 @@ def test_shared_prefix_runs_the_prefix_once_and_only_where_the_batch_allows(monk
     monkeypatch.setattr(plain_lm_head, "MIN_SHARED_PREFIX", 41)  # too short a prefix to pay for a second call
     model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
     assert calls == [torch.Size([3, 56])]
+
+
+def test_shared_prefix_stays_off_under_activation_checkpointing(monkeypatch):
+    # transformers drops the cache inside checkpointed layers: a suffix pass would silently lose its prefix
+    calls = []
+    model = _model().train()
+    model.gradient_checkpointing_enable()
+    add_fused_lm_head(model)
+    use_plain_lm_head(model)
+    inner = model.model.forward
+    monkeypatch.setattr(model.model, "forward", lambda *a, **k: calls.append(k["input_ids"].shape) or inner(*a, **k))
+    ids, attention, labels = _prefixed_batch()
+    model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True).loss.backward()
+    assert calls == [torch.Size([3, 56])]
