@@ -31,13 +31,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 MUON_STEPS = 10  # optimizer steps per timed repetition
 
 
-def _encode(tokenizer, rows) -> list[dict]:
+def encode_rows(tokenizer, rows) -> list[dict]:
     """Each row's chat-template token ids and answer mask, as SFT tokenises it."""
     return [tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True,
                                           return_assistant_tokens_mask=True) for r in rows]
 
 
-def _collate(encs: list[dict], pad_id: int):
+def collate_rows(encs: list[dict], pad_id: int):
     """One right-padded (input_ids, attention_mask, labels) batch, loss on the answer only, as SFT builds."""
     import torch
 
@@ -59,7 +59,7 @@ def _batches(encs: list[dict], pad_id: int, batch: int, by_length: bool = False)
     transformers' LengthGroupedSampler does within each group of 50 batches)."""
     if by_length:
         encs = sorted(encs, key=lambda e: len(e["input_ids"]), reverse=True)
-    return [_collate(encs[i:i + batch], pad_id) for i in range(0, len(encs) - batch + 1, batch)]
+    return [collate_rows(encs[i:i + batch], pad_id) for i in range(0, len(encs) - batch + 1, batch)]
 
 
 def _padding(batches) -> float:
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     train = [t.to_example() for t in read_jsonl(Path(a.data) / "train.jsonl")][: a.batch * a.batches * 2]
     rows = render_examples((CruxPipeline if a.program == "crux" else DirectVerilog)(), train)
     random.Random(0).shuffle(rows)
-    encs = _encode(tokenizer, rows[: a.batch * a.batches])
+    encs = encode_rows(tokenizer, rows[: a.batch * a.batches])
     batches = _batches(encs, tokenizer.pad_token_id, a.batch)
 
     drop = plain_lm_head._drop_right_padding_mask

@@ -33,3 +33,26 @@ def test_step_bench_runs_every_configuration(tmp_path, capsys):
     assert set(figures) == set(CONFIGS) and figures["all off"] == 1.0
     table = capsys.readouterr().out
     assert "| all on |" in table and "| malloc |" in table
+
+
+def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from crux_program.modules import DirectVerilog
+    from optimizers.bench_cpu_micro import collate_rows, encode_rows
+    from optimizers.heldout_loss import main
+    from optimizers.render import render_examples
+
+    data, model_dir = _data(tmp_path)
+    (data / "test_seen.jsonl").write_text((data / "train.jsonl").read_text())
+    figures = main(["--data", str(data), "--limit", "3", str(model_dir)])
+    loss, accuracy = figures[str(model_dir)]
+    # the same rows, one batch, scored by transformers' own causal-LM loss over the answer tokens
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    rows = render_examples(DirectVerilog(), gate_examples(len(GATES))[:3])
+    ids, attention, labels = collate_rows(encode_rows(tokenizer, rows), tokenizer.pad_token_id)
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(model_dir)(input_ids=ids, attention_mask=attention, labels=labels).loss
+    assert abs(loss - want.item()) < 1e-4 and 0 <= accuracy <= 1
+    assert "| answer loss |" in capsys.readouterr().out
