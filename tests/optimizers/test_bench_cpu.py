@@ -47,12 +47,12 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     data, model_dir = _data(tmp_path)
     (data / "test_seen.jsonl").write_text((data / "train.jsonl").read_text())
     figures = main(["--data", str(data), "--limit", "3", str(model_dir)])
-    loss, accuracy = figures[str(model_dir)]
+    held = figures[str(model_dir)]
     # the same rows, one batch, scored by transformers' own causal-LM loss over the answer tokens
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     rows = render_examples(DirectVerilog(), gate_examples(len(GATES))[:3])
     ids, attention, labels = collate_rows(encode_rows(tokenizer, rows), tokenizer.pad_token_id)
     with torch.no_grad():
         want = AutoModelForCausalLM.from_pretrained(model_dir)(input_ids=ids, attention_mask=attention, labels=labels).loss
-    assert abs(loss - want.item()) < 1e-4 and 0 <= accuracy <= 1
+    assert abs(held.loss - want.item()) < 1e-4 and 0 <= held.token_accuracy <= 1 and 0 <= held.exact_answers <= 1
     assert "| answer loss |" in capsys.readouterr().out
