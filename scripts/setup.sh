@@ -35,4 +35,4 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
     .venv/bin/python -m pip install torch==2.13.0
 fi
 .venv/bin/python -m pip install -e '.[dev]'
-echo "setup: done ($(.venv/bin/python --version), $(iverilog -V 2>&1 | head -n 1))"
+echo "setup: done ($(.venv/bin/python --version), $(iverilog -V 2>&1 | sed -n 1p))"  # sed reads to the end: head would SIGPIPE iverilog, which then leaves ivrl* files in /tmp
