@@ -19,6 +19,7 @@ allocator setting included (which cannot be switched off again inside one proces
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -28,30 +29,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from optimizers.sft_rows import collate_rows, encode_rows  # noqa: E402  (after the offline switches)
+
 MUON_STEPS = 10  # optimizer steps per timed repetition
-
-
-def encode_rows(tokenizer, rows) -> list[dict]:
-    """Each row's chat-template token ids and answer mask, as SFT tokenises it."""
-    return [tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True,
-                                          return_assistant_tokens_mask=True) for r in rows]
-
-
-def collate_rows(encs: list[dict], pad_id: int):
-    """One right-padded (input_ids, attention_mask, labels) batch, loss on the answer only, as SFT builds."""
-    import torch
-
-    length = max(len(e["input_ids"]) for e in encs)
-    ids = torch.full((len(encs), length), pad_id)
-    attention = torch.zeros_like(ids)
-    labels = torch.full_like(ids, -100)
-    for j, e in enumerate(encs):
-        n = len(e["input_ids"])
-        ids[j, :n] = torch.tensor(e["input_ids"])
-        attention[j, :n] = 1
-        answer = torch.tensor(e["assistant_masks"]).bool()
-        labels[j, :n][answer] = ids[j, :n][answer]
-    return ids, attention, labels
+NO_SHARING = 10**9  # a MIN_SHARED_PREFIX no batch reaches: every row runs its whole prompt
 
 
 def _batches(encs: list[dict], pad_id: int, batch: int, by_length: bool = False):
@@ -65,6 +46,14 @@ def _batches(encs: list[dict], pad_id: int, batch: int, by_length: bool = False)
 def _padding(batches) -> float:
     """The fraction of a batch's positions that are padding, over all batches."""
     return 1 - sum(int(a.sum()) for _, a, _ in batches) / sum(a.numel() for _, a, _ in batches)
+
+
+def _fwd_bwd(model, batches, losses: list[float]) -> None:
+    """Forward and backward of the plain LM head over the batches, recording each batch's loss."""
+    for ids, attention, labels in batches:
+        out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
+        out.loss.backward()
+        losses.append(out.loss.item())
 
 
 def _interleaved(variants: dict, reps: int) -> dict[str, float]:
@@ -113,18 +102,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     drop = plain_lm_head._drop_right_padding_mask
     losses: dict[str, list[float]] = {"mask kept": [], "mask dropped": []}
 
-    def fwd_bwd(name: str):
+    def mask_variant(name: str):
         def run():
             plain_lm_head._drop_right_padding_mask = drop if name == "mask dropped" else (lambda kwargs: None)
-            for ids, attention, labels in batches:
-                out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
-                out.loss.backward()
-                losses[name].append(out.loss.item())
+            _fwd_bwd(model, batches, losses[name])
         return run
 
     shared = plain_lm_head.MIN_SHARED_PREFIX
-    plain_lm_head.MIN_SHARED_PREFIX = 10**9  # session 10's measurement: every row runs its whole prompt
-    attention_s = _interleaved({name: fwd_bwd(name) for name in losses}, a.reps)
+    plain_lm_head.MIN_SHARED_PREFIX = NO_SHARING  # session 10's measurement
+    attention_s = _interleaved({name: mask_variant(name) for name in losses}, a.reps)
     plain_lm_head._drop_right_padding_mask = drop
     gap = max(abs(x - y) for x, y in zip(losses["mask kept"], losses["mask dropped"]))
 
@@ -132,11 +118,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     def prefix_variant(name: str):
         def run():
-            plain_lm_head.MIN_SHARED_PREFIX = shared if name == "shared" else 10**9
-            for ids, attention, labels in batches:
-                out = model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True)
-                out.loss.backward()
-                prefix_losses[name].append(out.loss.item())
+            plain_lm_head.MIN_SHARED_PREFIX = shared if name == "shared" else NO_SHARING
+            _fwd_bwd(model, batches, prefix_losses[name])
         return run
 
     prefix_s = _interleaved({name: prefix_variant(name) for name in prefix_losses}, a.reps)
@@ -144,16 +127,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     prefix_gap = max(abs(x - y) for x, y in zip(prefix_losses["per row"], prefix_losses["shared"]))
     prefix_tokens = statistics.mean(plain_lm_head.shared_prefix_length(ids, attention) for ids, attention, _ in batches)
 
-    grouped = _batches(encs, tokenizer.pad_token_id, a.batch, by_length=True)
-
-    def sampling(name: str):
-        def run():
-            for ids, attention, labels in grouped if name == "length-grouped" else batches:
-                model(input_ids=ids, attention_mask=attention, labels=labels, fused_lm_head=True).loss.backward()
-        return run
-
-    group_s = _interleaved({name: sampling(name) for name in ("random", "length-grouped")}, a.reps)
-    padding = {"random": _padding(batches), "length-grouped": _padding(grouped)}
+    orders = {"random": batches, "length-grouped": _batches(encs, tokenizer.pad_token_id, a.batch, by_length=True)}
+    group_s = _interleaved({name: functools.partial(_fwd_bwd, model, order, []) for name, order in orders.items()},
+                           a.reps)
+    padding = {name: _padding(order) for name, order in orders.items()}
 
     for param in model.parameters():
         param.grad = torch.randn_like(param) * 1e-3

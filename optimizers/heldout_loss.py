@@ -36,7 +36,7 @@ def heldout_loss(checkpoint: str | Path, rows, batch: int = 4) -> HeldOut:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from optimizers.bench_cpu_micro import collate_rows, encode_rows
+    from optimizers.sft_rows import collate_rows, encode_rows
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()

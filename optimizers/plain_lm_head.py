@@ -164,7 +164,9 @@ def _hidden_states(base_model, args: tuple, kwargs: dict, share_prefix: bool):
     if (not share_prefix or args or ids is None or ids.shape[0] < 2 or kwargs.get("attention_mask") is not None
             or kwargs.get("position_ids") is not None or kwargs.get("inputs_embeds") is not None
             or kwargs.get("cache") is not None or kwargs.get("past_key_values") is not None
-            or _checkpointing(base_model)):
+            # checkpointed layers drop the cache: the suffix would silently run without its prefix
+            or (base_model.training and torch.is_grad_enabled()
+                and getattr(base_model, "is_activation_checkpointing", False))):
         return base_model(*args, **kwargs).last_hidden_state
     k = min(shared_prefix_length(ids), ids.shape[1] - 1)
     if k < MIN_SHARED_PREFIX:
@@ -175,15 +177,6 @@ def _hidden_states(base_model, args: tuple, kwargs: dict, share_prefix: bool):
     cache.batch_repeat_interleave(ids.shape[0])
     suffix = base_model(input_ids=ids[:, k:], cache=cache, use_cache=True, **rest).last_hidden_state
     return torch.cat([prefix.expand(ids.shape[0], -1, -1), suffix], dim=1)
-
-
-def _checkpointing(model) -> bool:
-    """Whether a training forward would checkpoint activations: transformers then drops the cache inside each
-    layer, so a suffix run against the prefix's cache would silently see no prefix."""
-    import torch
-
-    return model.training and torch.is_grad_enabled() and any(
-        getattr(m, "gradient_checkpointing", False) for m in model.modules())
 
 
 def apply_lm_head_choice(trainer, choice: str, device: str, temperature: float = 1.0,

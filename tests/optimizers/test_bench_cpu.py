@@ -40,7 +40,7 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from crux_program.modules import DirectVerilog
-    from optimizers.bench_cpu_micro import collate_rows, encode_rows
+    from optimizers.sft_rows import collate_rows, encode_rows
     from optimizers.heldout_loss import main
     from optimizers.render import render_examples
 

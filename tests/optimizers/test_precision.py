@@ -22,4 +22,3 @@ def test_explicit_precision_wins_and_auto_follows_the_hardware(monkeypatch):
 def test_sft_config_carries_the_choice(tmp_path):
     assert _trl_config(SFTSettings(precision="bf16"), "cpu", tmp_path).bf16
     assert not _trl_config(SFTSettings(precision="fp32"), "cpu", tmp_path).bf16
-
