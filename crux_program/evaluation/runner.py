@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from crux_program.evaluation.config import EvalConfig
 from crux_program.evaluation.records import (SAMPLES_FILE, VERDICTS_FILE, JsonlAppender, SampleRecord,
                                              VerdictRecord, read_jsonl)
+from crux_program.evaluation.truncation import collapse_truncation_warnings
 from sim.problem import Problem
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class EvalRunner:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         fresh = not self.config.resume
         with JsonlAppender(self.samples_path, fresh) as sample_log, \
-                JsonlAppender(self.verdicts_path, fresh) as verdict_log:
+                JsonlAppender(self.verdicts_path, fresh) as verdict_log, collapse_truncation_warnings():
             bar = tqdm(total=len(wanted), initial=len(verdicts), desc="eval", unit="sample",
                        disable=not self.config.progress, dynamic_ncols=True)
             scorer = _Scorer(self.verifier, by_id, verdict_log, verdicts, bar)

@@ -20,8 +20,9 @@ from sim.problem import Problem
 class ReferenceEngine:
     """Finds the problem whose spec is in the prompt and answers the stage being asked for."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], finish_reason: str = "stop") -> None:
         self.by_spec = {p.spec.strip(): p for p in problems}
+        self.finish_reason = finish_reason  # "length" makes DSPy treat every answer as cut at max_tokens
         self.calls: list[dict] = []
         self._lock = threading.Lock()
 
@@ -41,7 +42,7 @@ class ReferenceEngine:
         text = self.answer(system, request.messages[-1].text or "", temperature=request.config.temperature,
                            top_p=request.config.top_p)
         return Response(id=None, model="reference", message=Message.assistant([TextPart(text)]),
-                        finish_reason="stop", usage=Usage(input_tokens=0, output_tokens=0, total_tokens=0))
+                        finish_reason=self.finish_reason, usage=Usage(input_tokens=0, output_tokens=0, total_tokens=0))
 
     def close(self) -> None:
         pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import subprocess
 import sys
@@ -177,6 +178,27 @@ def test_a_setup_error_stops_the_run_with_its_message(tmp_path, verifier, verilo
 class _Failing:
     def complete(self, request):
         raise ConnectionError("server down")
+
+
+def test_truncated_answers_give_one_summary_line_not_one_warning_each(tmp_path, verifier, verilog_eval_dir, caplog):
+    problems = load_problems(verilog_eval_dir)[:3]
+    lm, engine = reference_lm(problems)
+    engine.finish_reason = "length"  # DSPy warns once per answer that stops at max_tokens
+    with caplog.at_level(logging.WARNING):
+        verdicts = EvalRunner(DirectVerilog(), verifier, EvalConfig(n_samples=2, progress=False), tmp_path,
+                              lm=lm).run(problems)
+    assert len(verdicts) == 6
+    messages = [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if m.startswith("LM response was truncated")]
+    assert [m for m in messages if "stopped at" in m] == [
+        "6 LM answers stopped at max_tokens (normal for an untrained model; otherwise raise lm.max_tokens)"]
+    # Outside an evaluation DSPy's own warning is left alone.
+    with caplog.at_level(logging.WARNING):
+        caplog.clear()
+        logging.getLogger("dspy.clients.lm").warning("LM response was truncated; increase max_tokens")
+        logging.getLogger("dspy.clients.lm").warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["LM response was truncated; increase max_tokens",
+                                                       "something else"]
 
 
 # ------------------------------------------------------------------------------------------ sweeps
