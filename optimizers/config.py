@@ -104,13 +104,14 @@ class SFTSettings:
     num_train_epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides num_train_epochs
     max_time_s: float | None = None  # wall-clock cap: training stops after this many seconds
-    anneal_by_time: bool = True  # with max_time_s: warmup + cosine over the wall-clock budget, not the steps
+    anneal_by_time: bool = True  # with max_time_s: warmup + lr_scheduler_type over the wall-clock budget, not steps
     per_device_train_batch_size: int = 8
     gradient_accumulation_steps: int = 1
     max_length: int = 2048
     warmup_ratio: float = 0.05
     weight_decay: float = 0.0
-    lr_scheduler_type: str = "cosine"
+    lr_scheduler_type: str = "cosine"  # cosine, linear, constant or warmup_stable_decay (then see decay_fraction)
+    decay_fraction: float = 0.2  # warmup_stable_decay: the last share of the run (steps or time) that decays to 0
     packing: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Precision = "auto"
@@ -128,6 +129,9 @@ class SFTSettings:
             raise ValueError(f"optimizer={self.optimizer!r}: choose adamw or muon.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:
             raise ValueError("Set num_train_epochs > 0 or max_steps > 0, otherwise SFT trains nothing.")
+        if not 0.0 < self.decay_fraction <= 1.0:
+            raise ValueError(f"decay_fraction={self.decay_fraction}: must be in (0, 1], the share of the run "
+                             "that warmup_stable_decay spends decaying.")
         if self.lora and self.lora_r < 1:
             raise ValueError("lora_r must be >= 1 when lora is on.")
 

@@ -1,6 +1,6 @@
 """Teacher-forced figures of SFT checkpoints on held-out rows: a low-noise, simulator-free companion to pass@1.
 
-    python -m optimizers.heldout_loss --data K4 --program direct --limit 60 CKPT [CKPT ...]
+    python -m optimizers.heldout_loss --data K4 --program direct --limit 60 CKPT [CKPT ...] [--errors]
 
 A ten-minute run's greedy pass@1 on 60 problems swings by ten points between runs that differ only in data order,
 so pass counts alone cannot say whether a change to the training step made a better model. Here the same held-out
@@ -9,7 +9,8 @@ teacher-forced, on the answer tokens SFT trains on. Prints, per checkpoint, the 
 of answer tokens predicted right (greedy next-token accuracy), and the share of rows whose every answer token is
 predicted right ("exact answers"). Over 15 ten- and twenty-minute checkpoints of the K=4 direct recipe, exact
 answers ranked the runs as their greedy pass@1 did (Spearman 0.96); the loss did not (-0.65). It takes seconds and
-no simulator.
+no simulator. `--errors` also lists each problem's first wrong answer token (`first_errors`): what the model has
+not learnt yet, e.g. a module name recalled from training where the spec gives another.
 """
 from __future__ import annotations
 
@@ -31,29 +32,78 @@ class HeldOut:
     exact_answers: float  # rows whose every answer token is predicted right: tracks greedy pass@1 closely
 
 
-def heldout_loss(checkpoint: str | Path, rows, batch: int = 4) -> HeldOut:
-    """Teacher-forced answer-token figures of one checkpoint over rendered rows."""
+@dataclass(frozen=True)
+class FirstError:
+    """Where a checkpoint's teacher-forced answer to one problem first goes wrong."""
+
+    task_id: str
+    wrong_tokens: int  # answer tokens predicted wrong, given the right ones before
+    context: str  # the text just before the first wrong token
+    want: str  # the reference's token there
+    got: str  # the model's greedy choice
+
+
+def _row_predictions(model, encs, pad_id: int, batch: int):
+    """Per row: (answer loss sum, answer positions, hits, targets, greedy predictions, input ids), teacher-forced."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from optimizers.sft_rows import collate_rows, encode_rows
+    from optimizers.sft_rows import collate_rows
 
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
-    encs = encode_rows(tokenizer, rows)
-    total, correct, count, exact = 0.0, 0, 0, 0
     with torch.no_grad():
         for i in range(0, len(encs), batch):
-            ids, attention, labels = collate_rows(encs[i:i + batch], tokenizer.pad_token_id)
+            ids, attention, labels = collate_rows(encs[i:i + batch], pad_id)
             logits = model(input_ids=ids, attention_mask=attention).logits[:, :-1].float()
             targets = labels[:, 1:]
-            mask = targets != -100
-            total += torch.nn.functional.cross_entropy(logits[mask], targets[mask], reduction="sum").item()
-            hits = logits.argmax(-1) == targets
-            correct += int(hits[mask].sum())
-            count += int(mask.sum())
-            exact += sum(bool(hits[row][mask[row]].all()) for row in range(len(ids)))
+            preds = logits.argmax(-1)
+            for row in range(len(ids)):
+                mask = targets[row] != -100
+                loss = torch.nn.functional.cross_entropy(logits[row][mask], targets[row][mask], reduction="sum")
+                yield loss.item(), mask, preds[row] == targets[row], targets[row], preds[row], ids[row]
+
+
+def _load(checkpoint):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(checkpoint), AutoModelForCausalLM.from_pretrained(checkpoint).eval()
+
+
+def heldout_loss(checkpoint: str | Path, rows, batch: int = 4) -> HeldOut:
+    """Teacher-forced answer-token figures of one checkpoint over rendered rows."""
+    from optimizers.sft_rows import encode_rows
+
+    tokenizer, model = _load(checkpoint)
+    total, correct, count, exact = 0.0, 0, 0, 0
+    encs = encode_rows(tokenizer, rows)
+    for loss, mask, hits, *_ in _row_predictions(model, encs, tokenizer.pad_token_id, batch):
+        total += loss
+        correct += int(hits[mask].sum())
+        count += int(mask.sum())
+        exact += bool(hits[mask].all())
     return HeldOut(loss=total / count, token_accuracy=correct / count, exact_answers=exact / len(encs))
+
+
+def first_errors(checkpoint: str | Path, rows, task_ids: list[str], batch: int = 4,
+                 context_tokens: int = 12) -> list[FirstError]:
+    """Each problem's first wrong answer token under teacher forcing: what a model has not learnt yet.
+
+    On the K=4 curriculum this shows that most ten-minute models fail by *recalling* instead of copying: a module
+    name or a width from training designs where the spec gives another (`mod6_counter` written `mod1...`).
+    """
+    from optimizers.sft_rows import encode_rows
+
+    tokenizer, model = _load(checkpoint)
+    errors = []
+    encs = encode_rows(tokenizer, rows)
+    for task_id, (_, mask, hits, targets, preds, ids) in zip(task_ids, _row_predictions(
+            model, encs, tokenizer.pad_token_id, batch)):
+        wrong = (mask & ~hits).nonzero().flatten().tolist()
+        if not wrong:
+            continue
+        p = wrong[0]  # targets[p] is the token at ids[p + 1]: the context ends with ids[p]
+        errors.append(FirstError(task_id=task_id, wrong_tokens=len(wrong),
+                                 context=tokenizer.decode(ids[max(0, p + 1 - context_tokens):p + 1]),
+                                 want=tokenizer.decode([int(targets[p])]), got=tokenizer.decode([int(preds[p])])))
+    return errors
 
 
 def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
@@ -67,6 +117,8 @@ def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
     p.add_argument("--split", default="test_seen")
     p.add_argument("--program", choices=["crux", "direct"], default="direct")
     p.add_argument("--limit", type=int, default=60, help="first N problems of the split, as sft_bench takes them")
+    p.add_argument("--errors", action="store_true",
+                   help="also list, per checkpoint, each problem's first wrong answer token (what it wanted, what came)")
     a = p.parse_args(argv)
 
     examples = [t.to_example() for t in read_jsonl(Path(a.data) / f"{a.split}.jsonl")][: a.limit]
@@ -76,6 +128,13 @@ def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
     for checkpoint in a.checkpoints:
         f = figures[checkpoint] = heldout_loss(checkpoint, rows)
         print(f"| {checkpoint} | {f.loss:.4f} | {f.token_accuracy:.4f} | {f.exact_answers:.3f} |", flush=True)
+    if a.errors:
+        for checkpoint in a.checkpoints:
+            print(f"\nFirst wrong answer token per problem, {checkpoint}:\n\n"
+                  "| task | wrong tokens | ...context | wanted | got |\n|---|---|---|---|---|")
+            for e in first_errors(checkpoint, rows, [x.task_id for x in examples]):
+                cells = [repr(t)[1:-1].replace("|", "\\|") for t in (e.context[-48:], e.want, e.got)]
+                print(f"| {e.task_id} | {e.wrong_tokens} | {cells[0]} | {cells[1]} | {cells[2]} |")
     return figures
 
 

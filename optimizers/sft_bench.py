@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--pretokenizer", choices=["qwen2", "identifier"], default="qwen2")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--optimizer", choices=["adamw", "muon"], default="adamw")
+    p.add_argument("--schedule", default="cosine", choices=["cosine", "linear", "constant", "warmup_stable_decay"],
+                   help="learning-rate shape after warmup (over the clock with --max-time-s)")
+    p.add_argument("--decay-fraction", type=float, default=0.2, help="warmup_stable_decay: share spent decaying")
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--max-steps", type=int, default=-1)
     p.add_argument("--batch", type=int, default=8)
@@ -90,7 +93,8 @@ def main(argv: list[str] | None = None) -> dict:
         settings = SFTSettings(lora=False, learning_rate=a.lr, optimizer=a.optimizer, num_train_epochs=a.epochs,
                                max_steps=a.max_steps, per_device_train_batch_size=a.batch, max_length=a.max_length,
                                device="cpu", precision=a.precision, max_time_s=a.max_time_s, logging_steps=20,
-                               seed=a.seed, group_by_length=a.group_by_length)
+                               seed=a.seed, group_by_length=a.group_by_length, lr_scheduler_type=a.schedule,
+                               decay_fraction=a.decay_fraction)
         compiler = SFTCompiler(settings, out / "sft")
         t0 = time.perf_counter()
         tuned = compiler.compile(program, train)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -85,7 +86,17 @@ def _token_lengths(tokenizer, rows: Sequence[RenderedExample]) -> list[int]:
     return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
 
-def _trl_config(settings: SFTSettings, device: str, out_dir: Path):
+def _scheduler_kwargs(settings: SFTSettings, rows: int) -> dict:
+    """transformers' warmup_stable_decay needs its decay length in steps: the last `decay_fraction` of the run."""
+    if settings.lr_scheduler_type != "warmup_stable_decay":
+        return {}
+    steps = settings.max_steps if settings.max_steps > 0 else math.ceil(
+        math.ceil(rows / settings.per_device_train_batch_size) / settings.gradient_accumulation_steps
+        * settings.num_train_epochs)
+    return {"num_decay_steps": max(1, round(settings.decay_fraction * steps)), "decay_type": "linear"}
+
+
+def _trl_config(settings: SFTSettings, device: str, out_dir: Path, rows: int = 1):
     from trl import SFTConfig
 
     return SFTConfig(
@@ -106,6 +117,7 @@ def _trl_config(settings: SFTSettings, device: str, out_dir: Path):
         warmup_steps=settings.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of all steps
         weight_decay=settings.weight_decay,
         lr_scheduler_type=settings.lr_scheduler_type,
+        lr_scheduler_kwargs=_scheduler_kwargs(settings, rows),
         logging_steps=settings.logging_steps,
         save_strategy="no",
         report_to="none",
@@ -159,8 +171,9 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     callbacks = list(callbacks)
     if settings.max_time_s:
         callbacks.append(TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
-                                    warmup_fraction=settings.warmup_ratio, deadline=deadline))
-    trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir), train_dataset=dataset,
+                                    warmup_fraction=settings.warmup_ratio, deadline=deadline,
+                                    shape=settings.lr_scheduler_type, decay_fraction=settings.decay_fraction))
+    trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir, len(rows)), train_dataset=dataset,
                          processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
                          callbacks=callbacks or None)
     # the fields SFTTrainer.compute_loss reads: the loss, the entropy and token-accuracy metrics

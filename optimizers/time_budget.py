@@ -2,8 +2,10 @@
 
 The main job and the "SFT continued for the same wall time" baseline compare methods at equal time. A run
 bounded by time has no step count to anneal its learning rate over, so with `anneal=True` the schedule follows
-the clock instead: linear warmup over the first `warmup_fraction` of the budget, then cosine to zero when the
-budget ends (a run cut at a nominal step count would stop at a high learning rate and a worse loss).
+the clock instead: linear warmup over the first `warmup_fraction` of the budget, then the trainer's
+`lr_scheduler_type` shape over the rest, reaching zero when the budget ends (a run cut at a nominal step count
+would stop at a high learning rate and a worse loss). Shapes: cosine (default), linear, constant, and
+warmup_stable_decay (constant, then linear to zero over the last `decay_fraction` of the budget).
 """
 from __future__ import annotations
 
@@ -19,21 +21,44 @@ MIN_SECONDS = 10.0  # a stage cut by a deadline still trains this long: a few st
 SAVE_RESERVE_S = 5.0  # training under a deadline stops this long before it, to write its checkpoint in time
 
 
-def time_cosine(fraction: float, warmup_fraction: float) -> float:
-    """Learning-rate factor at `fraction` (0..1) of the time budget: warmup, then cosine to 0."""
+TIME_SCHEDULES = ("cosine", "linear", "constant", "warmup_stable_decay")
+
+
+def time_lr_factor(fraction: float, warmup_fraction: float, shape: str = "cosine",
+                   decay_fraction: float = 0.2) -> float:
+    """Learning-rate factor at `fraction` (0..1) of the time budget: linear warmup, then `shape`.
+
+    warmup_stable_decay holds the peak until the last `decay_fraction` of the budget and decays linearly to 0
+    there (the "cooldown" schedule of Muon speed runs): more of a short run at the peak rate than cosine gives.
+    """
+    if shape not in TIME_SCHEDULES:
+        raise ValueError(f"lr schedule {shape!r} cannot follow the clock; choose one of {', '.join(TIME_SCHEDULES)}")
     fraction = min(max(fraction, 0.0), 1.0)
     if warmup_fraction > 0 and fraction < warmup_fraction:
         return max(fraction / warmup_fraction, 1e-3)  # never exactly 0: the first step still moves
     progress = (fraction - warmup_fraction) / max(1.0 - warmup_fraction, 1e-9)
-    return 0.5 * (1.0 + math.cos(math.pi * progress))
+    if shape == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    if shape == "linear":
+        return 1.0 - progress
+    if shape == "constant":
+        return 1.0
+    if not 0.0 < decay_fraction <= 1.0:
+        raise ValueError(f"decay_fraction must be in (0, 1] (got {decay_fraction})")
+    return min(1.0, (1.0 - fraction) / decay_fraction)
+
+
+def time_cosine(fraction: float, warmup_fraction: float) -> float:
+    """Learning-rate factor at `fraction` (0..1) of the time budget: warmup, then cosine to 0."""
+    return time_lr_factor(fraction, warmup_fraction, "cosine")
 
 
 @dataclass
 class TimeBudget(TrainerCallback):
     """Ends training once `seconds` of wall time have passed since training began.
 
-    anneal: make the trainer's LambdaLR schedule (cosine, linear, ... with warmup) follow wall time instead
-        of the step count, so the learning rate reaches zero as the budget runs out.
+    anneal: make the trainer's LambdaLR schedule follow wall time instead of the step count, so the learning
+        rate reaches zero as the budget runs out; `shape` and `decay_fraction` as in `time_lr_factor`.
     deadline: an absolute `time.perf_counter()` time by which training and its checkpoint must be done (a
         caller's overall budget, see `Compiler.fit_time`); when training begins, `seconds` shrinks to what is
         left before it, less SAVE_RESERVE_S for the save.
@@ -43,6 +68,8 @@ class TimeBudget(TrainerCallback):
     anneal: bool = False
     warmup_fraction: float = 0.05
     deadline: float | None = None
+    shape: str = "cosine"
+    decay_fraction: float = 0.2
     _start: float | None = None
     stopped_early: bool = False
 
@@ -61,7 +88,8 @@ class TimeBudget(TrainerCallback):
             self.seconds = left
         if self.anneal:
             if hasattr(lr_scheduler, "lr_lambdas"):
-                factor = lambda _step: time_cosine(self.fraction(), self.warmup_fraction)  # noqa: E731
+                factor = lambda _step: time_lr_factor(self.fraction(), self.warmup_fraction,  # noqa: E731
+                                                      self.shape, self.decay_fraction)
                 lr_scheduler.lr_lambdas = [factor for _ in lr_scheduler.lr_lambdas]
             else:
                 log.warning("TimeBudget(anneal=True): the trainer's scheduler %s is not a LambdaLR; the learning "

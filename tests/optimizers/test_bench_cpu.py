@@ -46,7 +46,7 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
 
     data, model_dir = _data(tmp_path)
     (data / "test_seen.jsonl").write_text((data / "train.jsonl").read_text())
-    figures = main(["--data", str(data), "--limit", "3", str(model_dir)])
+    figures = main(["--data", str(data), "--limit", "3", "--errors", str(model_dir)])
     held = figures[str(model_dir)]
     # the same rows, one batch, scored by transformers' own causal-LM loss over the answer tokens
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -55,4 +55,13 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     with torch.no_grad():
         want = AutoModelForCausalLM.from_pretrained(model_dir)(input_ids=ids, attention_mask=attention, labels=labels).loss
     assert abs(held.loss - want.item()) < 1e-4 and 0 <= held.token_accuracy <= 1 and 0 <= held.exact_answers <= 1
-    assert "| answer loss |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| answer loss |" in out and "| task | wrong tokens |" in out
+    # every problem not answered exactly has one first-error row, and only those
+    from optimizers.heldout_loss import first_errors
+
+    errors = first_errors(model_dir, rows, ["a", "b", "c"])
+    assert len(errors) == round(3 * (1 - held.exact_answers))
+    assert all(e.wrong_tokens >= 1 and e.want != e.got for e in errors)
+    table = out.split("| task | wrong tokens |")[1].splitlines()[2:]
+    assert len([line for line in table if line.startswith("| ")]) == len(errors)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
+import pytest
+
 from optimizers.grpo.bench import RewardShare, share_from_report
 from optimizers.grpo.timing import StepTimer, TimeBudget
 
@@ -52,3 +54,34 @@ def test_time_budget_anneals_a_lambda_schedule_by_wall_clock():
     sched.step()
     late = opt.param_groups[0]["lr"]
     assert early > 0.9 and late < 0.3  # the learning rate followed the clock, not the step count
+
+
+def test_clock_schedules_have_the_shapes_their_names_say():
+    from optimizers.time_budget import time_lr_factor
+
+    for shape in ("cosine", "linear", "constant", "warmup_stable_decay"):
+        assert time_lr_factor(0.05, 0.1, shape) == 0.5  # the same linear warmup for all
+        assert time_lr_factor(0.1, 0.1, shape) == 1.0
+    assert abs(time_lr_factor(0.55, 0.1, "linear") - 0.5) < 1e-9 and time_lr_factor(1.0, 0.1, "linear") == 0
+    assert time_lr_factor(0.99, 0.1, "constant") == 1.0
+    wsd = [time_lr_factor(f, 0.0, "warmup_stable_decay", decay_fraction=0.2) for f in (0.5, 0.8, 0.9, 1.0)]
+    assert [round(x, 9) for x in wsd] == [1.0, 1.0, 0.5, 0.0]  # peak until the last 20%, then linear to 0
+    with pytest.raises(ValueError, match="cannot follow the clock; choose one of cosine"):
+        time_lr_factor(0.5, 0.1, "polynomial")
+
+
+def test_time_budget_follows_the_chosen_shape():
+    import torch
+
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    budget = TimeBudget(seconds=0.4, anneal=True, warmup_fraction=0.0, shape="warmup_stable_decay",
+                        decay_fraction=0.25)
+    budget.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
+    time.sleep(0.2)  # half the budget: cosine would be at 0.5, a stable phase still at the peak
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 1.0
+    time.sleep(0.2)
+    sched.step()
+    assert opt.param_groups[0]["lr"] < 0.2

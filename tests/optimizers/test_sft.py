@@ -151,3 +151,23 @@ def test_sft_config_groups_rows_by_length_unless_told_not_to(tmp_path):
 
     assert _trl_config(SFTSettings(), "cpu", tmp_path).train_sampling_strategy == "group_by_length"
     assert _trl_config(SFTSettings(group_by_length=False), "cpu", tmp_path).train_sampling_strategy == "random"
+
+
+def test_warmup_stable_decay_sets_its_decay_length_and_trains(base_model, tmp_path):
+    from optimizers.sft_train import _scheduler_kwargs
+
+    settings = SFTSettings(lora=False, optimizer="muon", learning_rate=2e-2, max_steps=8,
+                           per_device_train_batch_size=4, device="cpu", warmup_ratio=0.0, logging_steps=4,
+                           lr_scheduler_type="warmup_stable_decay", decay_fraction=0.5)
+    assert _scheduler_kwargs(settings, rows=100) == {"num_decay_steps": 4, "decay_type": "linear"}
+    by_epochs = SFTSettings(lr_scheduler_type="warmup_stable_decay", num_train_epochs=2,
+                            per_device_train_batch_size=4)
+    assert _scheduler_kwargs(by_epochs, rows=10) == {"num_decay_steps": 1, "decay_type": "linear"}  # 0.2 x 6
+    assert _scheduler_kwargs(SFTSettings(), rows=10) == {}
+    with pytest.raises(ValueError, match="decay_fraction"):
+        SFTSettings(decay_fraction=0.0)
+    program = DirectVerilog()
+    program.set_lm(local_lm_class(max_tokens=8)(base_model))
+    compiler = SFTCompiler(settings, tmp_path)
+    compiler.compile(program, gate_examples())  # transformers builds its WSD scheduler from those kwargs
+    assert compiler.report.steps == 8
