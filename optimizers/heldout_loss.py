@@ -9,7 +9,7 @@ teacher-forced, on the answer tokens SFT trains on. Prints, per checkpoint, the 
 of answer tokens predicted right (greedy next-token accuracy), and the share of rows whose every answer token is
 predicted right ("exact answers"). Over 15 ten- and twenty-minute checkpoints of the K=4 direct recipe, exact
 answers ranked the runs as their greedy pass@1 did (Spearman 0.96); the loss did not (-0.65). It takes seconds and
-no simulator. `--errors` also lists each problem's first wrong answer token (`first_errors`): what the model has
+no simulator. `--errors` also lists each problem's first wrong answer token (`score_checkpoint`): what the model has
 not learnt yet, e.g. a module name recalled from training where the spec gives another.
 """
 from __future__ import annotations
@@ -43,67 +43,57 @@ class FirstError:
     got: str  # the model's greedy choice
 
 
-def _row_predictions(model, encs, pad_id: int, batch: int):
-    """Per row: (answer loss sum, answer positions, hits, targets, greedy predictions, input ids), teacher-forced."""
+def score_checkpoint(checkpoint: str | Path, rows, task_ids: list[str] | None = None, batch: int = 4,
+                     context_tokens: int = 12) -> tuple[HeldOut, list[FirstError]]:
+    """One teacher-forced pass of a checkpoint over rendered rows: its figures, and each row's first error.
+
+    The first errors say what a model has not learnt yet: on the K=4 curriculum most ten-minute models *recall*
+    a module name or width from training designs where the spec gives another (`mod6_counter` written `mod1...`).
+    `task_ids` name the rows in the errors (default: their indices).
+    """
     import torch
-
-    from optimizers.sft_rows import collate_rows
-
-    with torch.no_grad():
-        for i in range(0, len(encs), batch):
-            ids, attention, labels = collate_rows(encs[i:i + batch], pad_id)
-            logits = model(input_ids=ids, attention_mask=attention).logits[:, :-1].float()
-            targets = labels[:, 1:]
-            preds = logits.argmax(-1)
-            for row in range(len(ids)):
-                mask = targets[row] != -100
-                loss = torch.nn.functional.cross_entropy(logits[row][mask], targets[row][mask], reduction="sum")
-                yield loss.item(), mask, preds[row] == targets[row], targets[row], preds[row], ids[row]
-
-
-def _load(checkpoint):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(checkpoint), AutoModelForCausalLM.from_pretrained(checkpoint).eval()
+    from optimizers.sft_rows import collate_rows, encode_rows
+
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
+    encs = encode_rows(tokenizer, rows)
+    names = iter(task_ids if task_ids is not None else [str(i) for i in range(len(encs))])
+    total, correct, count, exact, errors = 0.0, 0, 0, 0, []
+    with torch.no_grad():
+        for i in range(0, len(encs), batch):
+            ids, attention, labels = collate_rows(encs[i:i + batch], tokenizer.pad_token_id)
+            logits = model(input_ids=ids, attention_mask=attention).logits[:, :-1].float()
+            targets = labels[:, 1:]
+            mask = targets != -100
+            total += torch.nn.functional.cross_entropy(logits[mask], targets[mask], reduction="sum").item()
+            preds = logits.argmax(-1)
+            hits = preds == targets
+            correct += int(hits[mask].sum())
+            count += int(mask.sum())
+            for row in range(len(ids)):
+                name = next(names)
+                wrong = (mask[row] & ~hits[row]).nonzero().flatten().tolist()
+                if not wrong:
+                    exact += 1
+                    continue
+                p = wrong[0]  # targets[row, p] is the token at ids[row, p + 1]: the context ends with ids[row, p]
+                errors.append(FirstError(
+                    task_id=name, wrong_tokens=len(wrong),
+                    context=tokenizer.decode(ids[row, max(0, p + 1 - context_tokens):p + 1]),
+                    want=tokenizer.decode([int(targets[row, p])]), got=tokenizer.decode([int(preds[row, p])])))
+    return HeldOut(loss=total / count, token_accuracy=correct / count, exact_answers=exact / len(encs)), errors
 
 
 def heldout_loss(checkpoint: str | Path, rows, batch: int = 4) -> HeldOut:
     """Teacher-forced answer-token figures of one checkpoint over rendered rows."""
-    from optimizers.sft_rows import encode_rows
-
-    tokenizer, model = _load(checkpoint)
-    total, correct, count, exact = 0.0, 0, 0, 0
-    encs = encode_rows(tokenizer, rows)
-    for loss, mask, hits, *_ in _row_predictions(model, encs, tokenizer.pad_token_id, batch):
-        total += loss
-        correct += int(hits[mask].sum())
-        count += int(mask.sum())
-        exact += bool(hits[mask].all())
-    return HeldOut(loss=total / count, token_accuracy=correct / count, exact_answers=exact / len(encs))
+    return score_checkpoint(checkpoint, rows, batch=batch)[0]
 
 
-def first_errors(checkpoint: str | Path, rows, task_ids: list[str], batch: int = 4,
-                 context_tokens: int = 12) -> list[FirstError]:
-    """Each problem's first wrong answer token under teacher forcing: what a model has not learnt yet.
-
-    On the K=4 curriculum this shows that most ten-minute models fail by *recalling* instead of copying: a module
-    name or a width from training designs where the spec gives another (`mod6_counter` written `mod1...`).
-    """
-    from optimizers.sft_rows import encode_rows
-
-    tokenizer, model = _load(checkpoint)
-    errors = []
-    encs = encode_rows(tokenizer, rows)
-    for task_id, (_, mask, hits, targets, preds, ids) in zip(task_ids, _row_predictions(
-            model, encs, tokenizer.pad_token_id, batch)):
-        wrong = (mask & ~hits).nonzero().flatten().tolist()
-        if not wrong:
-            continue
-        p = wrong[0]  # targets[p] is the token at ids[p + 1]: the context ends with ids[p]
-        errors.append(FirstError(task_id=task_id, wrong_tokens=len(wrong),
-                                 context=tokenizer.decode(ids[max(0, p + 1 - context_tokens):p + 1]),
-                                 want=tokenizer.decode([int(targets[p])]), got=tokenizer.decode([int(preds[p])])))
-    return errors
+def first_errors(checkpoint: str | Path, rows, task_ids: list[str], batch: int = 4) -> list[FirstError]:
+    """Each row's first wrong answer token under teacher forcing (rows answered exactly are left out)."""
+    return score_checkpoint(checkpoint, rows, task_ids, batch=batch)[1]
 
 
 def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
@@ -123,16 +113,17 @@ def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
 
     examples = [t.to_example() for t in read_jsonl(Path(a.data) / f"{a.split}.jsonl")][: a.limit]
     rows = render_examples((CruxPipeline if a.program == "crux" else DirectVerilog)(), examples)
-    figures = {}
+    figures, errors = {}, {}
     print(f"\n| checkpoint | answer loss | answer token accuracy | exact answers |\n|---|---|---|---|")
     for checkpoint in a.checkpoints:
-        f = figures[checkpoint] = heldout_loss(checkpoint, rows)
+        f, errors[checkpoint] = score_checkpoint(checkpoint, rows, [x.task_id for x in examples])
+        figures[checkpoint] = f
         print(f"| {checkpoint} | {f.loss:.4f} | {f.token_accuracy:.4f} | {f.exact_answers:.3f} |", flush=True)
     if a.errors:
         for checkpoint in a.checkpoints:
             print(f"\nFirst wrong answer token per problem, {checkpoint}:\n\n"
                   "| task | wrong tokens | ...context | wanted | got |\n|---|---|---|---|---|")
-            for e in first_errors(checkpoint, rows, [x.task_id for x in examples]):
+            for e in errors[checkpoint]:
                 cells = [repr(t)[1:-1].replace("|", "\\|") for t in (e.context[-48:], e.want, e.got)]
                 print(f"| {e.task_id} | {e.wrong_tokens} | {cells[0]} | {cells[1]} | {cells[2]} |")
     return figures

@@ -73,6 +73,10 @@ class TimeBudget(TrainerCallback):
     _start: float | None = None
     stopped_early: bool = False
 
+    def __post_init__(self) -> None:
+        if self.anneal:  # a bad shape or decay fraction fails here, before training, not at its first step
+            time_lr_factor(1.0, self.warmup_fraction, self.shape, self.decay_fraction)
+
     def fraction(self) -> float:
         """Share of the budget used so far (0 before training begins)."""
         if self._start is None:

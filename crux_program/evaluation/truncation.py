@@ -36,7 +36,7 @@ class TruncationCounter(logging.Filter):
 
 
 @contextmanager
-def collapse_truncation_warnings(max_tokens: int | None = None) -> Iterator[TruncationCounter]:
+def collapse_truncation_warnings() -> Iterator[TruncationCounter]:
     """Count DSPy's per-answer truncation warnings inside the block; log one summary line at its end."""
     counter = TruncationCounter()
     logger = logging.getLogger(DSPY_LM_LOGGER)
@@ -46,6 +46,5 @@ def collapse_truncation_warnings(max_tokens: int | None = None) -> Iterator[Trun
     finally:
         logger.removeFilter(counter)
         if counter.count:
-            limit = f"max_tokens={max_tokens}" if max_tokens else "max_tokens"
-            log.warning("%d LM answers stopped at %s (normal for an untrained model; otherwise raise "
-                        "lm.max_tokens)", counter.count, limit)
+            log.warning("%d LM answers stopped at max_tokens (normal for an untrained model; otherwise raise "
+                        "lm.max_tokens)", counter.count)

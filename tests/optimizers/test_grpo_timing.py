@@ -68,6 +68,10 @@ def test_clock_schedules_have_the_shapes_their_names_say():
     assert [round(x, 9) for x in wsd] == [1.0, 1.0, 0.5, 0.0]  # peak until the last 20%, then linear to 0
     with pytest.raises(ValueError, match="cannot follow the clock; choose one of cosine"):
         time_lr_factor(0.5, 0.1, "polynomial")
+    with pytest.raises(ValueError, match="cannot follow the clock"):  # before training, not at its first step
+        TimeBudget(seconds=60, anneal=True, shape="polynomial")
+    with pytest.raises(ValueError, match="decay_fraction"):
+        TimeBudget(seconds=60, anneal=True, warmup_fraction=0.05, shape="warmup_stable_decay", decay_fraction=0)
 
 
 def test_time_budget_follows_the_chosen_shape():
