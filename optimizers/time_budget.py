@@ -4,7 +4,9 @@ The main job and the "SFT continued for the same wall time" baseline compare met
 bounded by time has no step count to anneal its learning rate over, so with `anneal=True` the schedule follows
 the clock instead: linear warmup over the first `warmup_fraction` of the budget, then the trainer's
 `lr_scheduler_type` shape over the rest, reaching zero when the budget ends (a run cut at a nominal step count
-would stop at a high learning rate and a worse loss). Shapes: cosine (default), linear, constant, and
+would stop at a high learning rate and a worse loss). Where the steps (max_steps or the epochs) would run out
+before the time does, say on a GPU, the schedule follows whichever is nearer its end, so it reaches zero either
+way. Shapes: cosine (default), linear, constant, and
 warmup_stable_decay (constant, then linear to zero over the last `decay_fraction` of the budget).
 """
 from __future__ import annotations
@@ -83,6 +85,10 @@ class TimeBudget(TrainerCallback):
             return 0.0
         return (time.perf_counter() - self._start) / self.seconds
 
+    def progress(self, step: int, max_steps: int | None) -> float:
+        """How far through the run the schedule is: the time used or the steps taken, whichever is further."""
+        return max(self.fraction(), step / max_steps if max_steps else 0.0)
+
     def on_train_begin(self, args, state, control, lr_scheduler=None, **kwargs):
         self._start = time.perf_counter()
         left = None if self.deadline is None else self.deadline - SAVE_RESERVE_S - self._start
@@ -92,8 +98,10 @@ class TimeBudget(TrainerCallback):
             self.seconds = left
         if self.anneal:
             if hasattr(lr_scheduler, "lr_lambdas"):
-                factor = lambda _step: time_lr_factor(self.fraction(), self.warmup_fraction,  # noqa: E731
-                                                      self.shape, self.decay_fraction)
+                max_steps = getattr(state, "max_steps", 0) or 0  # <= 0: the epochs decide, known to HF only
+                max_steps = max_steps if max_steps > 0 else None
+                factor = lambda step: time_lr_factor(self.progress(step, max_steps),  # noqa: E731
+                                                     self.warmup_fraction, self.shape, self.decay_fraction)
                 lr_scheduler.lr_lambdas = [factor for _ in lr_scheduler.lr_lambdas]
             else:
                 log.warning("TimeBudget(anneal=True): the trainer's scheduler %s is not a LambdaLR; the learning "

@@ -1,20 +1,37 @@
 """Content-hash verdict cache: the same code on the same problem under the same settings is simulated once.
 
 Keys hash everything that can change a verdict: the problem's sources and data files, the extracted code,
-the mode, and the verdict-relevant SimConfig fields. Entries live in memory and, when `cache_dir` is set,
+the mode, the verdict-relevant SimConfig fields, and the judge itself (`JUDGE_VERSION`, bumped whenever the
+screen or a pass rule changes a verdict, and the installed Icarus version), so a disk cache never serves a verdict
+the current judge would not give. Entries live in memory and, when `cache_dir` is set,
 as one small JSON file each (written atomically, so parallel writers and crashes never leave half a file).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
 from sim.config import SimConfig
 from sim.problem import Problem
 from sim.result import SimResult
+
+
+JUDGE_VERSION = 2  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails
+
+
+@functools.lru_cache(maxsize=1)
+def simulator_version() -> str:
+    """The installed Icarus Verilog's version line ("" when it cannot be run)."""
+    try:
+        out = subprocess.run(["iverilog", "-V"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.splitlines()[0] if out else ""
 
 
 def problem_fingerprint(problem: Problem) -> str:
@@ -32,6 +49,7 @@ def cache_key(problem_fp: str, code: str, mode: str, config: SimConfig) -> str:
     """Key of one verdict."""
     h = hashlib.sha256()
     h.update(problem_fp.encode() + b"\0" + mode.encode() + b"\0" + repr(config.cache_key_fields()).encode())
+    h.update(f"\0{JUDGE_VERSION}\0{simulator_version()}".encode())
     h.update(b"\0" + code.encode("utf-8", "replace"))
     return h.hexdigest()
 
@@ -56,7 +74,7 @@ class VerdictCache:
             path = self._path(key)
             try:
                 found = SimResult.from_dict(json.loads(path.read_text()))
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 found = None  # absent or unreadable entry: simulate again
             if found is not None:
                 self._memory[key] = found

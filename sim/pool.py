@@ -1,16 +1,28 @@
 """A process pool over all cores that survives a crashed worker.
 
 `concurrent.futures.ProcessPoolExecutor` marks the whole pool broken when one worker dies (a segfaulting
-simulator binding, the OOM killer): every pending future then fails. `ResilientPool` rebuilds the executor
-and resubmits what was lost; an item whose worker dies `max_attempts` times is reported through `on_crash`
-instead of stopping the run.
+simulator binding, the OOM killer): every pending future then fails, the culprit's and its innocent neighbours'
+alike. `ResilientPool` rebuilds the executor and re-runs each item that was lost ALONE, in a one-worker process
+of its own, so a crash there is that item's doing: it is tried up to `max_attempts` times and then reported
+through `on_crash`, while its neighbours simply finish. Several threads may share one pool (GRPO scores groups
+from worker threads): only the executor that broke is rebuilt, and work another thread's rebuild cancelled is
+submitted again.
 """
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+import threading
+from concurrent.futures import (FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor,
+                                as_completed, wait)
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Sequence
+
+
+def _fork_executor(workers: int) -> ProcessPoolExecutor:
+    # fork: cheap to start, and callers need no `if __name__ == "__main__"` guard (forkserver and spawn re-import
+    # the caller's main module). Workers only run subprocesses and pyslang, so locks held by parent threads at
+    # fork time are never taken in them.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 class ResilientPool:
@@ -18,39 +30,42 @@ class ResilientPool:
 
     def __init__(self, workers: int, max_attempts: int = 2) -> None:
         self.workers = max(1, workers)
-        self.max_attempts = max_attempts
+        self.max_attempts = max(1, max_attempts)
         self._executor: ProcessPoolExecutor | None = None
-        self.crashes = 0
+        self._lock = threading.Lock()
+        self.crashes = 0  # worker deaths seen (shared pool and lone runs)
 
     def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            # fork: cheap to start, and callers need no `if __name__ == "__main__"` guard (forkserver and
-            # spawn re-import the caller's main module). Workers only run subprocesses and pyslang, so
-            # locks held by parent threads at fork time are never taken in them.
-            ctx = multiprocessing.get_context("fork")
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self._executor
+        with self._lock:
+            if self._executor is None:
+                self._executor = _fork_executor(self.workers)
+            return self._executor
 
-    def _reset(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = None
+    def _reset(self, broken: ProcessPoolExecutor | None = None) -> None:
+        """Shut the executor down (only if it is still `broken`, when given: another thread may have rebuilt it)."""
+        with self._lock:
+            if self._executor is not None and (broken is None or self._executor is broken):
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def _count_crash(self) -> None:
+        with self._lock:
+            self.crashes += 1
 
     def imap(self, fn: Callable[[Any], Any], items: Sequence[Any],
              on_crash: Callable[[Any, BaseException], Any]) -> Iterator[tuple[int, Any]]:
         """Yield (index, fn(item)) in completion order; a crash result comes from on_crash(item, exc)."""
-        attempts = [0] * len(items)
         pending = list(range(len(items)))
+        lost: list[int] = []  # their worker died in the shared pool: re-run alone
         while pending:
             futures: dict[Future, int] = {}
+            executor = self._pool()
             try:
                 for i in pending:
-                    futures[self._pool().submit(fn, items[i])] = i
-                    attempts[i] += 1
-            except BrokenProcessPool:
-                self._reset()
-            submitted = set(futures.values())
-            pending = [i for i in pending if i not in submitted]  # retried in the next round
+                    futures[executor.submit(fn, items[i])] = i
+            except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down by another thread's reset
+                self._reset(executor)
+            pending = [i for i in pending if i not in set(futures.values())]  # submitted again next round
             broken = False
             not_done = set(futures)
             while not_done:
@@ -59,20 +74,42 @@ class ResilientPool:
                     i = futures[fut]
                     try:
                         value = fut.result()
-                    except BrokenProcessPool as exc:
+                    except CancelledError:  # another thread's reset cancelled it before it ran
+                        pending.append(i)
+                        continue
+                    except BrokenProcessPool:
                         broken = True
-                        if attempts[i] >= self.max_attempts:
-                            yield i, on_crash(items[i], exc)
-                        else:
-                            pending.append(i)
+                        lost.append(i)
                         continue
                     except Exception as exc:  # a harness bug on one item must not stop the others
                         yield i, on_crash(items[i], exc)
                         continue
                     yield i, value
             if broken:
-                self.crashes += 1
-                self._reset()
+                self._count_crash()
+                self._reset(executor)
+        if lost:
+            yield from self._alone(fn, items, lost, on_crash)
+
+    def _alone(self, fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int],
+               on_crash: Callable[[Any, BaseException], Any]) -> Iterator[tuple[int, Any]]:
+        """Run each item in a one-worker process of its own (up to `workers` at once): a death is its own."""
+        def one(i: int) -> tuple[int, Any]:
+            error: BaseException | None = None
+            for _ in range(self.max_attempts):
+                try:
+                    with _fork_executor(1) as executor:
+                        return i, executor.submit(fn, items[i]).result()
+                except BrokenProcessPool as exc:
+                    self._count_crash()
+                    error = exc
+                except Exception as exc:
+                    return i, on_crash(items[i], exc)
+            return i, on_crash(items[i], error)
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sim-alone") as threads:
+            for fut in as_completed([threads.submit(one, i) for i in indices]):
+                yield fut.result()
 
     def close(self) -> None:
         """Stop the workers."""

@@ -75,22 +75,24 @@ def _limited(cmd: list[str], memory_mb: int, max_file_mb: int, cpu_s: int) -> tu
             "--core=0:0", "--", *cmd], None
 
 
-def _wait_exit(proc: subprocess.Popen, deadline: float) -> int | None:
-    """Exit status once the process ends, or None at the deadline.
+def _wait_exit(proc: subprocess.Popen, deadline: float) -> bool:
+    """True once the process has exited (by the deadline), False at the deadline.
 
     Waits on a pidfd when the kernel has them: Popen.wait(timeout) polls with sleeps, which adds
-    milliseconds to every simulation.
+    milliseconds to every simulation. The pidfd path leaves the leader unreaped: a zombie keeps its pid, so
+    the group can still be killed by that id without any chance that the id now names another process.
     """
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
         try:
-            return proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return True
         except subprocess.TimeoutExpired:
-            return None
+            return False
     try:
         ready, _, _ = select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
-        return proc.wait() if ready else None
+        return bool(ready)
     finally:
         os.close(pidfd)
 
@@ -166,15 +168,13 @@ def run_sandboxed(
         sel.close()
         if timed_out or capped:
             _kill_group(proc)
-        returncode = None if (timed_out or capped) else _wait_exit(proc, deadline)
-        if returncode is None and not (timed_out or capped):
+        elif not _wait_exit(proc, deadline):
             # pipe closed but the leader is still running (it closed its stdout): treat as a timeout
             timed_out = True
-            _kill_group(proc)
-        if returncode is None:
-            returncode = proc.wait()
-        # Reap stray group members that outlived the leader (they cannot hold the pipe any more).
+        # Stray group members that outlived the leader (they cannot hold the pipe any more) go too; the leader
+        # is not reaped yet, so its id still names this group.
         _kill_group(proc)
+        returncode = proc.wait()
         proc.stdout.close()
     output = b"".join(chunks).decode("utf-8", errors="replace")
     if capped:

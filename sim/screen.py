@@ -1,9 +1,20 @@
-"""A cheap static screen for candidate code that would reach outside its simulation folder.
+"""A cheap static screen for candidate code that would reach outside its simulation or fake a verdict.
 
 Icarus' file system tasks (`$fopen`, `$readmemh`, `$writememh`, `$dumpfile`, ...) and `` `include `` take
 paths as written, so a candidate could read `/etc/passwd` or write anywhere the user can. The run folder and
 rlimits cannot stop that, so candidate code (never the trusted testbench) is screened before simulation:
 a path must be a plain relative string literal without `..`; a computed path cannot be checked and is refused.
+A file task must be called where it is named: a macro (`` `define F $fopen ``) or token pasting (``` `` ```)
+would hide the call from this screen, so both are refused.
+
+A candidate is also refused when it could decide its own verdict rather than earn it, which matters most where
+its score is a training reward:
+- a hierarchical name (`tb.stats1.errors`, `diff_top.err_0`; upward references resolve too) or `$root`: the
+  testbench's and the differential harness's counters are reachable that way;
+- `force` / `release` / `$deposit` on anything;
+- a string literal holding a verdict text (`Mismatches:` of VerilogEval, `pass` of RTLLM's rule).
+Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is refused too;
+none of the 166 benchmark references nor the curriculum's designs use one).
 """
 from __future__ import annotations
 
@@ -15,10 +26,18 @@ _FILE_TASKS = ("fopen", "fopenr", "fopenw", "fopena", "readmemh", "readmemb", "w
 # $fread's first argument is a target, not a path; it needs an fd from $fopen, which is screened.
 _PATH_FIRST = [t for t in _FILE_TASKS if t != "fread"]
 _TASK_CALL = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\s*\(\s*([^,)]*)")
+_TASK_NAME = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\b(?!\s*\()")
 _INCLUDE = re.compile(r"`include\s*([\"<][^\">]*[\">])?")
-_FORBIDDEN = re.compile(r"\$(system|ivl_|vpi_)\w*")
+_FORBIDDEN = re.compile(r"\$(system|ivl_|vpi_|root\b|deposit\b)\w*")
+_TOKEN_PASTE = re.compile(r"``")
+_FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
+# name.name outside strings, comments and numbers: the first name must not follow a word character, `$`, `'`
+# (a based number) or `.` (a named port connection is `.port(sig)`, preceded by `(` or `,`)
+_HIERARCHICAL = re.compile(r"(?<![\w$'.])([A-Za-z_][\w$]*|\\\S+\s)\s*\.\s*[A-Za-z_\\]")
+_VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
 # Strings are matched together with comments so that a "/*" inside a string cannot hide code.
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
 
 
 @dataclass(frozen=True)
@@ -37,18 +56,47 @@ def _safe_literal(arg: str) -> bool:
     return bool(path) and not path.startswith(("/", "~", "\\")) and ".." not in path and ":" not in path and "\\" not in path
 
 
-def screen(code: str) -> ScreenVerdict:
-    """Check candidate code for file access outside the simulation folder."""
-    code = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
+def _file_access(code: str) -> str | None:
+    """Why `code` (comments blanked, strings kept) could touch a file outside its folder; None if it cannot."""
     for m in _TASK_CALL.finditer(code):
         if not _safe_literal(m.group(2)):
-            return ScreenVerdict(False, f"${m.group(1)}({m.group(2).strip()}): only plain relative file names "
-                                        f"are allowed inside the simulation folder")
+            return (f"${m.group(1)}({m.group(2).strip()}): only plain relative file names are allowed inside the "
+                    "simulation folder")
+    bare = _TASK_NAME.search(code)
+    if bare:
+        return f"{bare.group(0)} named without a direct call (in a macro?): file tasks must be called where named"
+    if _TOKEN_PASTE.search(code):
+        return "`` token pasting is not allowed in candidate code (it can assemble system task names)"
     for m in _INCLUDE.finditer(code):
         target = m.group(1) or ""
         if not (target.startswith('"') and _safe_literal(target)):
-            return ScreenVerdict(False, f"`include {target}: only plain relative file names are allowed")
-    bad = _FORBIDDEN.search(code)
-    if bad:
-        return ScreenVerdict(False, f"{bad.group(0)}: system task not allowed in candidate code")
-    return ScreenVerdict(True)
+            return f"`include {target}: only plain relative file names are allowed"
+    return None
+
+
+def _verdict_tampering(code: str, bare: str) -> str | None:
+    """Why `code` could set its own verdict; `bare` is `code` with strings and comments blanked."""
+    for pattern, what in ((_FORCE, "force/release is not allowed in candidate code"),
+                          (_HIERARCHICAL, "hierarchical names are not allowed in candidate code (they reach "
+                                          "the testbench's state)")):
+        m = pattern.search(bare)
+        if m:
+            return f"{m.group(0).strip()}: {what}"
+    for m in _STRING.finditer(code):
+        if _VERDICT_TEXT.search(m.group(0)):
+            return f"{m.group(0)}: a string with a verdict word (Mismatches / pass) is not allowed in candidate code"
+    return None
+
+
+def screen(code: str) -> ScreenVerdict:
+    """Check candidate code for file access outside the simulation folder and for verdict tampering."""
+    kept = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
+    reason = _file_access(kept)
+    if reason is None:
+        bad = _FORBIDDEN.search(kept)
+        if bad:
+            reason = f"{bad.group(0)}: system task not allowed in candidate code"
+    if reason is None:
+        bare = _STRING.sub('""', kept)
+        reason = _verdict_tampering(kept, bare)
+    return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)

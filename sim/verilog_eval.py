@@ -21,6 +21,7 @@ IVERILOG_FLAGS = ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"]
 OFFICIAL_TIMEOUT_S = 30.0
 _MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
 _ANY_MISMATCH = re.compile(r"Mismatches: (\d+) in (\d+) samples")
+_VERDICT_LINE = re.compile(r"^Mismatches:", re.MULTILINE)
 
 # sv-iv-analyze's one-letter classes and the Status each maps to.
 CODE_STATUS = {
@@ -145,4 +146,9 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
         elif run.output_capped:
             return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, compiled, "R")
     cls = classify_log(log, code)
+    if cls.code == "." and len(_VERDICT_LINE.findall(log)) > 1:
+        # Every VerilogEval testbench prints its verdict line once; a second one came from the candidate
+        # (built from numbers, since sim.screen refuses it as a string), so its "0 mismatches" proves nothing.
+        return TestbenchRun(Status.RUNTIME_ERROR, cls.mismatches, cls.samples,
+                            log + "\nREFUSED: the candidate printed a verdict line of its own\n", seconds, compiled, "R")
     return TestbenchRun(status_of(cls), cls.mismatches, cls.samples, log, seconds, compiled, cls.code)

@@ -132,13 +132,13 @@ class GRPOCompiler(Compiler):
         scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
                                  ProgramPredictors.of(program), adapter, s.group_timeout_s,
                                  sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface)
-        rows, selection = self._select(rows, model, tokenizer, scorer, base)
-        rows = fill_batch(rows, self._prompts_per_generation())
-        budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
-        trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora, budget_s)
-        self.timer, self.scorer = timer, scorer
         owns_verifier = given is None
-        try:
+        try:  # from here on, a failure (probing, building the trainer, training) still stops the sim workers
+            rows, selection = self._select(rows, model, tokenizer, scorer, base)
+            rows = fill_batch(rows, self._prompts_per_generation())
+            budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
+            trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora, budget_s)
+            self.timer, self.scorer = timer, scorer
             trainer.train()
         finally:
             if owns_verifier and hasattr(scorer.verifier, "close"):
@@ -153,9 +153,12 @@ class GRPOCompiler(Compiler):
         return tuned
 
     def _new_verifier(self) -> GroupChecker:
+        """The reward verifier: `self.sim` with each simulation capped at `settings.sim_timeout_s`."""
+        from dataclasses import replace
+
         from sim.core import Verifier
 
-        return Verifier(self.sim)
+        return Verifier(replace(self.sim, timeout_s=min(self.sim.timeout_s, self.settings.sim_timeout_s)))
 
     def _prompts_per_generation(self) -> int:
         """Prompts in one TRL generation batch across all processes."""
@@ -180,9 +183,16 @@ class GRPOCompiler(Compiler):
             cap = limit / 2 if sel.max_probe_s is None else min(sel.max_probe_s, limit / 2)
             sel = replace(sel, max_probe_s=cap)
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
-        header = {"model": str(base), "spaces": list(s.spaces), "prompts": s.prompts,
-                  "num_generations": s.num_generations, "temperature": s.temperature, "top_p": s.top_p,
-                  "max_completion_length": s.max_completion_length, "seed": s.seed}
+        # The weights' files are stamped too: an SFT stage rerun into the same folder rewrites the checkpoint
+        # at the same path, and its probes must not be reused.
+        from sim.cache import JUDGE_VERSION
+
+        header = {"model": str(base), "weights": _weights_stamp(base), "spaces": list(s.spaces),
+                  "prompts": s.prompts, "num_generations": s.num_generations, "temperature": s.temperature,
+                  "top_p": s.top_p, "max_completion_length": s.max_completion_length, "seed": s.seed,
+                  "crux_functional": s.crux_functional, "realise_min_interface": s.realise_min_interface,
+                  "realise_max_new_tokens": s.realise_max_new_tokens, "sim_timeout_s": s.sim_timeout_s,
+                  "sim": repr(self.sim.cache_key_fields()), "judge": JUDGE_VERSION}
         probe_log = ProbeLog(self.run_dir / "prompt_probe.jsonl", header)
         state = PartialState()
         if state.is_main_process:
@@ -273,3 +283,9 @@ def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Exam
         raise ValueError(f"GRPO has no prompts: compiler settings prompts={source!r} but that split is empty. "
                          "Use data=synthetic (it has train and val splits) or set prompts=train.")
     return chosen
+
+
+def _weights_stamp(folder: Path) -> list[list]:
+    """Name, size and modification time of a model folder's weight files: changes when the weights are rewritten."""
+    files = sorted(p for p in Path(folder).glob("*") if p.suffix in (".safetensors", ".bin", ".pt"))
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]

@@ -51,7 +51,7 @@ class GroupChecker(Protocol):
 class Realiser(Protocol):
     """Turns (spec, CRUX) pairs into raw Verilog completions with the current policy (greedy)."""
 
-    def realise(self, items: Sequence[tuple[str, Any]]) -> list[str]: ...
+    def realise(self, items: Sequence[tuple[str, Any]], deadline: float | None = None) -> list[str]: ...
 
 
 def run_with_deadline(fn: Callable[[], Any], timeout_s: float) -> "asyncio.Future":
@@ -153,8 +153,9 @@ class DualSpaceScorer:
 
     async def _score_group(self, space: str, problem: Problem, texts: list[str],
                            gate: asyncio.Semaphore) -> list[RewardParts | None]:
+        deadline = time.monotonic() + self.group_timeout_s  # past it the group scores 0: stop realising too
         work = (lambda: self._code_parts(problem, texts)) if space == "code" else (
-            lambda: self._crux_parts(problem, texts))
+            lambda: self._crux_parts(problem, texts, deadline))
         async with gate:
             try:
                 return await run_with_deadline(work, self.group_timeout_s)
@@ -167,7 +168,8 @@ class DualSpaceScorer:
     def _code_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts]:
         return [r.rewards for r in self.verifier.check_group(problem, texts)]
 
-    def _crux_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts | None]:
+    def _crux_parts(self, problem: Problem, texts: list[str], deadline: float | None = None
+                    ) -> list[RewardParts | None]:
         cruxes = [parse_crux(t, self.predictors.crux, self.adapter) for t in texts]
         reference = reference_as_top(problem)
         interface = [check_interface(c, reference).score if c is not None else 0.0 for c in cruxes]
@@ -181,7 +183,7 @@ class DualSpaceScorer:
                       if c is not None and not c.missing_parts() and i >= self.realise_min_interface}
             if unique:
                 started = time.perf_counter()
-                code = self.realiser.realise([(problem.spec, c) for c in unique.values()])
+                code = self.realiser.realise([(problem.spec, c) for c in unique.values()], deadline=deadline)
                 self.stats.realise_seconds.append(time.perf_counter() - started)
                 scores = {key: r.rewards.functional for key, r in zip(unique, self.verifier.check_group(problem, code))}
                 functional = [scores.get(c.to_markdown(), 0.0) if c is not None else 0.0 for c in cruxes]

@@ -31,6 +31,10 @@ class GRPOSettings:
         interface, so a CRUX with a wrong one steers its code into an interface failure: it gets functional 0
         without paying the generation (realisation is the dearest part of the reward).
     group_timeout_s: hard wall-clock limit on scoring one group; overrun = reward 0, training goes on.
+    sim_timeout_s: wall-clock limit of each reward simulation (the lower of it and `sim.timeout_s`; evaluation
+        keeps `sim.timeout_s`, the official 30 s). A candidate that hangs costs its group one group run and one
+        run alone, so group_timeout_s must hold two of these: then only the hung rollout scores 0, not the
+        whole group.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
     max_time_s: stop after this much wall time, prompt selection included (None = no limit); for equal-time
         comparisons. The reward schedule then follows whichever limit is nearer (steps or time).
@@ -67,6 +71,7 @@ class GRPOSettings:
     realise_max_new_tokens: int = 256
     realise_min_interface: float = 1.0
     group_timeout_s: float = 60.0
+    sim_timeout_s: float = 10.0
     sim_concurrency: int = 0
     max_time_s: float | None = 300.0
     anneal_by_time: bool = True
@@ -101,8 +106,13 @@ class GRPOSettings:
         if self.per_device_train_batch_size % self.num_generations:
             raise ValueError(f"per_device_train_batch_size={self.per_device_train_batch_size} counts completions "
                              f"and must be a multiple of num_generations={self.num_generations}.")
-        if self.group_timeout_s <= 0:
-            raise ValueError("group_timeout_s must be > 0 seconds.")
+        if self.group_timeout_s <= 0 or self.sim_timeout_s <= 0:
+            raise ValueError("group_timeout_s and sim_timeout_s must be > 0 seconds.")
+        if self.group_timeout_s < 2 * self.sim_timeout_s + 10:
+            raise ValueError(f"group_timeout_s={self.group_timeout_s} cannot hold a hung rollout's two simulations "
+                             f"of sim_timeout_s={self.sim_timeout_s} (group run + run alone) plus compiles: the "
+                             "whole group would score 0. Raise group_timeout_s to at least "
+                             f"{2 * self.sim_timeout_s + 10:g} or lower sim_timeout_s.")
         check_lm_head(self.lm_head)
         if self.prompts not in ("train", "val", "both"):
             raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")

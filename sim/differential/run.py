@@ -163,6 +163,9 @@ def _simulate(design: _Design, members: list[tuple[int, str]],
     if res.timed_out:
         return _Verdict(Status.TIMEOUT, f"simulation did not finish within {design.config.timeout_s:g} s "
                         "(a zero-delay loop or a design that never settles?)", res.output, seconds=res.seconds)
+    if res.output_capped:
+        return _Verdict(Status.RUNTIME_ERROR, f"the simulation printed more than {design.config.max_output_bytes} "
+                        "bytes and was stopped (an endless $display?)", res.output, seconds=res.seconds)
     if not results_path.exists():
         first = next((line for line in res.output.splitlines() if "error" in line.lower()), "")
         return _Verdict(Status.RUNTIME_ERROR, f"simulation ended without results (a $finish/$stop or a crash?) "
@@ -194,11 +197,16 @@ def _from_counts(d: dict, log: str, seconds: float) -> _Verdict:
 
 
 def _blame_build(design: _Design, members: list[tuple[int, str]], failure: _BuildFailure) -> dict[int, _Verdict]:
-    """Verdicts for the members a failed group build blames (its error lines name their files)."""
+    """Verdicts for the members a failed group build blames (its error lines name their files).
+
+    Only error lines blame: Icarus also names files in warnings and in non-fatal "sorry:" notes, and a valid
+    candidate built beside a broken one must not be marked a compile error for those.
+    """
     blamed: dict[int, _Verdict] = {}
+    errors = [ln for ln in failure.output.splitlines() if "error" in ln.lower()]
     for k, _ in members:
         name = f"cand{k}.sv:"
-        lines = [ln for ln in failure.output.splitlines() if name in ln]
+        lines = [ln for ln in errors if name in ln]
         if lines:
             blamed[k] = _compiler_verdict("\n".join(lines))
     if blamed:

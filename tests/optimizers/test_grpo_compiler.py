@@ -139,6 +139,12 @@ def test_policy_realiser_writes_code_greedily_from_the_current_model(examples, m
     bare = PolicyRealiser(None, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
                           max_new_tokens=4, batch_size=2, model=model)
     assert bare.realise(items) == first, "before the trainer exists (prompt selection) it uses the model given"
+    import time
+
+    cut = realiser.realise(items, deadline=time.monotonic() - 1)  # a group already timed out: stop at once
+    assert len(cut) == 3 and all(len(tokenizer.encode(c, add_special_tokens=False)) <= 1 for c in cut)
+    assert realiser.realise(items, deadline=time.monotonic() + 600) == first
+    assert model.training
 
 
 class OneTaskVaries:

@@ -69,3 +69,20 @@ def test_grpo_prompts_come_from_the_chosen_split(tmp_path):
     compiler = instantiate(composed("compiler=sft_grpo", "compiler.grpo.settings.prompts=val").compiler,
                            run_dir=tmp_path)
     assert compiler.grpo_factory(run_dir=tmp_path).settings.prompts == "val"
+
+
+def test_reward_simulations_leave_room_for_a_hung_rollout(tmp_path):
+    """A hung rollout costs its group a group run and a run alone; the group deadline must hold both, so the
+    reward verifier caps each simulation below the evaluation's official 30 s."""
+    from optimizers.grpo.settings import GRPOSettings
+
+    compiler = instantiate(composed("compiler=grpo").compiler, run_dir=tmp_path)
+    assert compiler.sim.timeout_s == 30.0  # evaluation keeps the official limit
+    verifier = compiler._new_verifier()
+    try:
+        assert verifier.config.timeout_s == compiler.settings.sim_timeout_s == 10.0
+        assert compiler.settings.group_timeout_s >= 2 * verifier.config.timeout_s + 10
+    finally:
+        verifier.close()
+    with pytest.raises(ValueError, match="Raise group_timeout_s to at least 70"):
+        GRPOSettings(group_timeout_s=60, sim_timeout_s=30)

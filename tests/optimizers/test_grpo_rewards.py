@@ -42,7 +42,7 @@ def crux_answer(crux: Crux) -> str:
 class GoldRealiser:
     """Writes the gold module for a CRUX that names the right module, a wrong one otherwise."""
 
-    def realise(self, items):
+    def realise(self, items, deadline=None):
         return [GOLD if crux.interface.module_name == "and_gate" else GOLD.replace("&", "|") for _, crux in items]
 
 
@@ -147,9 +147,9 @@ def test_identical_and_incomplete_cruxes_are_not_realised_twice(verifier):
     class Counting(GoldRealiser):
         calls: list = []
 
-        def realise(self, items):
+        def realise(self, items, deadline=None):
             self.calls.append(len(items))
-            return super().realise(items)
+            return super().realise(items, deadline)
 
     incomplete = CRUX.model_copy(update={"key_considerations": []})
     realiser = Counting()
@@ -165,9 +165,9 @@ def test_only_cruxes_with_the_reference_interface_are_realised(verifier):
         def __init__(self):
             self.calls = []
 
-        def realise(self, items):
+        def realise(self, items, deadline=None):
             self.calls.append([crux.interface.ports[2].width for _, crux in items])
-            return super().realise(items)
+            return super().realise(items, deadline)
 
     wrong_width = CRUX.model_copy(deep=True)
     wrong_width.interface.ports[2].width = "8"

@@ -106,3 +106,18 @@ def test_fill_batch_repeats_a_small_selection_to_one_full_batch():
     three = rows(3)
     assert [r.task_id for r in fill_batch(three, 8)] == ["t0", "t1", "t2"] * 2 + ["t0", "t1"]
     assert fill_batch(three, 2) == three and fill_batch([], 4) == []
+
+
+def test_the_probe_header_changes_when_the_weights_are_rewritten(tmp_path):
+    """sft_grpo rerun into the same folder rewrites the SFT checkpoint at the same path: old probes must go."""
+    import os
+
+    from optimizers.grpo.compiler import _weights_stamp
+
+    (tmp_path / "model.safetensors").write_bytes(b"old weights")
+    (tmp_path / "config.json").write_text("{}")
+    before = _weights_stamp(tmp_path)
+    assert [name for name, *_ in before] == ["model.safetensors"]
+    (tmp_path / "model.safetensors").write_bytes(b"new weights")
+    os.utime(tmp_path / "model.safetensors", ns=(1, 1))  # even a file of the same size gets a new stamp
+    assert _weights_stamp(tmp_path) != before

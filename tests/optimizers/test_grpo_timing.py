@@ -89,3 +89,20 @@ def test_time_budget_follows_the_chosen_shape():
     time.sleep(0.2)
     sched.step()
     assert opt.param_groups[0]["lr"] < 0.2
+
+
+def test_time_budget_schedule_ends_at_zero_when_the_steps_run_out_first():
+    """On a fast machine max_steps (or the epochs) end before the clock: the rate must still reach zero."""
+    import torch
+
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    budget = TimeBudget(seconds=3600, anneal=True, warmup_fraction=0.0)
+    budget.on_train_begin(None, SimpleNamespace(max_steps=4), SimpleNamespace(should_training_stop=False),
+                          lr_scheduler=sched)
+    lrs = []
+    for _ in range(4):
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert abs(lrs[1] - 0.5) < 1e-6 and lrs[3] < 1e-9  # cosine over the 4 steps, not over the hour

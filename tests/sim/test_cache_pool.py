@@ -39,10 +39,26 @@ def test_cache_key_depends_on_code_problem_and_config(verilog_eval_dir):
     assert base == cache_key(fa, "x", "testbench", SimConfig(jobs=7))  # jobs cannot change a verdict
 
 
+def test_cache_key_changes_with_the_judge(verilog_eval_dir, monkeypatch):
+    """A new screen or pass rule (JUDGE_VERSION) or another Icarus must not reuse old verdicts from disk."""
+    import sim.cache
+
+    fp = problem_fingerprint(_problem(verilog_eval_dir))
+    base = cache_key(fp, "x", "testbench", SimConfig())
+    assert sim.cache.simulator_version().startswith("Icarus Verilog version")
+    monkeypatch.setattr(sim.cache, "JUDGE_VERSION", sim.cache.JUDGE_VERSION + 1)
+    assert cache_key(fp, "x", "testbench", SimConfig()) != base
+    monkeypatch.undo()
+    monkeypatch.setattr(sim.cache, "simulator_version", lambda: "Icarus Verilog version 12.0")
+    assert cache_key(fp, "x", "testbench", SimConfig()) != base
+
+
 def test_unreadable_disk_entry_is_a_miss(tmp_path):
     cache = VerdictCache(tmp_path)
     cache.put("ab" * 32, SimResult("t", Status.PASS))
     (tmp_path / "ab" / f"{'ab' * 32}.json").write_text("{broken")
+    assert VerdictCache(tmp_path).get("ab" * 32) is None
+    (tmp_path / "ab" / f"{'ab' * 32}.json").write_text('["a list, not an entry"]')
     assert VerdictCache(tmp_path).get("ab" * 32) is None
 
 
@@ -72,3 +88,27 @@ def test_check_many_keeps_input_order(verilog_eval_dir):
         results = v.check_many(items)
     assert [r.task_id for r in results] == [p.task_id for p, _ in items]
     assert results[-1].status is Status.NO_CODE and all(r.passed for r in results[:-1])
+
+
+def test_threads_sharing_a_pool_lose_nothing_to_each_others_crashes():
+    """GRPO scores groups from several threads through one pool: a worker crash in one thread's batch
+    rebuilds the pool, and the other thread's work is resubmitted, not reported as a crash or an error."""
+    import threading
+
+    pool = ResilientPool(workers=2, max_attempts=2)
+    results: dict[str, dict] = {}
+
+    def run(name: str, items: list[int]) -> None:
+        results[name] = dict(pool.imap(_work, items, on_crash=lambda item, exc: f"crash:{item}"))
+
+    try:
+        threads = [threading.Thread(target=run, args=("crashy", [3, 0, 1, 3, 2])),
+                   threading.Thread(target=run, args=("clean", [6, 7, 8, 9, 10, 11, 12, 13]))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        pool.close()
+    assert results["clean"] == {i: x * x for i, x in enumerate([6, 7, 8, 9, 10, 11, 12, 13])}
+    assert results["crashy"][0] == "crash:3" and results["crashy"][2] == 1

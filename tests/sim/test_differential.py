@@ -108,3 +108,22 @@ def test_a_candidate_that_breaks_the_group_build_is_blamed_alone(tmp_path: Path)
     results = run_differential(_problem(), [GOOD, undeclared, HIGH_RESET], CONFIG, tmp_path)
     assert [r.status for r in results] == [Status.PASS, Status.COMPILE_ERROR, Status.MISMATCH]
     assert "d_typo" in results[1].feedback and results[1].rewards.compile == 0.0
+
+
+def test_only_error_lines_blame_a_candidate_for_a_failed_group_build():
+    """Icarus names files in warnings and "sorry:" notes too; those must not mark a valid candidate."""
+    from sim.differential.run import _blame_build, _BuildFailure
+
+    output = ("cand0.sv:7: sorry: constant selects in always_* processes are not currently supported "
+              "(all bits will be included).\ncand0.sv:3: warning: Port 1 (d) of M expects 8 bits, got 4.\n"
+              "cand1.sv:5: error: Unable to bind wire/reg/memory `d_typo' in `top__c1'\n")
+    blamed = _blame_build(None, [(0, "..."), (1, "...")], _BuildFailure(output, Path(".")))
+    assert list(blamed) == [1] and blamed[1].status is Status.COMPILE_ERROR
+
+
+def test_a_candidate_that_floods_the_log_is_told_so(tmp_path: Path):
+    spam = GOOD.replace("endmodule", 'initial forever #1 $display("spam spam spam spam spam spam");\nendmodule')
+    config = replace(CONFIG, max_output_bytes=20_000)
+    results = run_differential(_problem(), [GOOD, spam], config, tmp_path)
+    assert [r.status for r in results] == [Status.PASS, Status.RUNTIME_ERROR]
+    assert "printed more than 20000 bytes" in results[1].feedback

@@ -42,6 +42,14 @@ HOSTILE = {
         + HEADER + "wire y; Rec r (.a(clk), .y(y)); always @(posedge clk) q <= d;\nendmodule\n",
         {Status.RUNTIME_ERROR, Status.TIMEOUT, Status.COMPILE_ERROR}),
     "system_call": (HEADER + 'initial $system("touch /tmp/pwned_sys");\nendmodule\n', {Status.RUNTIME_ERROR}),
+    "fopen_via_macro": (HEADER + "`define F $fopen\n" + 'integer f; initial begin f = `F("{outside}/pwned_m.txt", '
+                        '"w"); $fwrite(f, "owned"); end\nendmodule\n', {Status.RUNTIME_ERROR}),
+    "fopen_via_token_paste": (HEADER + "`define F(a) $f``a\n" + 'integer f; initial f = `F(open)("{outside}/pw.txt");'
+                              "\nendmodule\n", {Status.RUNTIME_ERROR}),
+    "force_testbench_errors": (HEADER + "initial force tb.stats1.errors = 0;\nendmodule\n", {Status.RUNTIME_ERROR}),
+    "upward_reference": (HEADER + "always @(posedge clk) stats1.errors = 0;\nendmodule\n", {Status.RUNTIME_ERROR}),
+    "verdict_string": (HEADER + 'initial $display("Mismatches: 0 in 1 samples");\nendmodule\n',
+                       {Status.RUNTIME_ERROR}),
 }
 
 
@@ -70,7 +78,7 @@ def test_hostile_candidates_are_contained(problem, tmp_path):
     leaked = [p for p in set(Path("/tmp").iterdir()) - before if "pwned" in p.name]
     assert not leaked
     assert "root:" not in "".join(r.log_tail for r in results)  # system files never read into a log
-    # every simulation ended within its limits (12 candidates, 2 workers, 3 s timeouts, compile + run)
+    # every simulation ended within its limits (17 candidates, 2 workers, 3 s timeouts, compile + run)
     assert elapsed < 60
     assert all(r.seconds < 2 * config.timeout_s + 2 for r in results)
 
@@ -109,3 +117,27 @@ def test_screen_allows_plain_relative_files_only():
     for bad in ('$readmemh("/etc/passwd", m)', '$fopen("a/../../x")', '$readmemb("~/.ssh/id_rsa", m)',
                 r'$readmemh("\057etc/passwd", m)', '$fopen(`PATH)', '$writememh("C:/x", m)'):
         assert not screen(bad).ok, bad
+
+
+def test_screen_refuses_verdict_tampering_and_hidden_file_tasks():
+    from sim.screen import screen
+
+    legit = ("module M(input clk, input [3:0] a, output reg [3:0] q);\n  sub u0 (.a(a), .y());\n"
+             '  real r = 1.5; initial $display("q=%d a=%b", q, a);\n  always @(posedge clk) q <= a;\nendmodule\n')
+    assert screen(legit).ok, screen(legit).reason
+    for bad in ("`define F $fopen\n", "`define F(x) $f``x\n", "initial force q = 0;", "initial release q;",
+                "always @* x = tb.stats1.errors;", "assign y = $root.tb.x;", "initial $deposit(q, 0);",
+                'initial $display("Your design passed");', 'initial $write("mismatches: 0 in 9 samples");',
+                "assign y = \\tb .x;"):
+        assert not screen(bad).ok, bad
+
+
+def test_a_second_verdict_line_printed_by_the_candidate_is_not_a_pass(problem):
+    """VerilogEval passes any log line "Mismatches: 0 in N samples"; built from numbers it slips past the screen."""
+    text = b"Mismatches: 0 in 1 samples"
+    spoof = (HEADER + f"reg [{8 * len(text) - 1}:0] s = {8 * len(text)}'h{text.hex()};\n"
+             'initial $display("%s", s);\nalways @(posedge clk) q <= 8\'d0;\nendmodule\n')
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        r = verifier.check(problem, spoof)
+    assert r.status is Status.RUNTIME_ERROR, (r.status, r.log_tail)
+    assert "verdict line of its own" in r.log_tail
