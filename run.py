@@ -140,12 +140,28 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         for stage in stages[:-1]:  # the last stage is the returned program, evaluated below
             staged = load_compiled(copy.deepcopy(untrained), Path(stage.run_dir), lm=lm)
             evaluate(staged, run_dir / "stages" / stage.name, stage.name, stage.seconds)
+            release_lms(staged, keep=lm)  # a GPU holds one stage's weights at a time, not every stage's
     # single-stage compilers report no stages: their train time is the whole compile() call
     evaluate(program, run_dir, stages[-1].name if stages else _compiler_name(cfg),
              stages[-1].seconds if stages else compile_seconds)
     if compare:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
     return float(json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+
+
+def release_lms(program, keep) -> None:
+    """Close the LMs a stage's program was bound to (not `keep`, the run's own), so their weights can go."""
+    for pred in program.predictors():
+        if pred.lm is not None and pred.lm is not keep and hasattr(pred.lm, "close"):
+            pred.lm.close()
+        pred.lm = None
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:
+        pass
 
 
 def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None) -> None:
@@ -162,6 +178,10 @@ def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: fl
                  budget_s)
         return
     evals_after = len(getattr(compiler, "stage_names", ())) or 1
+    if eval_s is None:
+        log.warning("task.time_budget_s=%.0f: no evaluation was timed (task.compare_stages=false), so none is "
+                    "reserved and the final evaluation runs past the budget. Set task.compare_stages=true to "
+                    "have it measured and kept inside.", budget_s)
     reserve = evals_after * (eval_s or 0.0) * 1.1
     left = budget_s - spent_s - reserve
     if left >= cap:

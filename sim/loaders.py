@@ -29,6 +29,12 @@ def module_defs(source: str) -> list[str]:
     return _MODULE_DEF.findall(_COMMENT.sub(" ", source))
 
 
+def testbench_top(testbench: str) -> str | None:
+    """The testbench's top module: the first one it defines and does not instantiate (None if none)."""
+    used = set(instantiated_modules(testbench))
+    return next((m for m in module_defs(testbench) if m not in used), None)
+
+
 def instantiated_modules(source: str) -> list[str]:
     """Module types instantiated in `source` (heuristic: `Type [#(...)] name (`), in order, unique."""
     seen: list[str] = []
@@ -75,7 +81,7 @@ def load_rtllm_design(design: Path) -> Problem:
     top = used[0] if used else refs[0].stem.removeprefix("verified_")
     # The reference's top: named after its file (helpers such as dual_port_RAM may come first).
     ref_top = next((m for m in (refs[0].stem, top) if m in defs), defs[-1] if defs else top)
-    tb_top = next((m for m in module_defs(testbench) if m not in instantiated_modules(testbench)), None)
+    tb_top = testbench_top(testbench)
     desc = design / "design_description.txt"
     extra = {p.name: p.resolve() for p in sorted(design.iterdir())
              if p.is_file() and p.name not in _RTLLM_SKIP and p.suffix not in (".v", ".sv")}

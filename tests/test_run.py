@@ -120,3 +120,27 @@ def test_a_single_compiler_reports_its_train_time(tmp_path):
     table = (run_dir / "stages.md").read_text().splitlines()
     sft = [c.strip() for c in table[-1].split("|")[1:-1]]
     assert sft[0] == "sft" and float(sft[3]) > 0
+
+
+def test_a_stage_program_gives_back_its_model_after_its_evaluation():
+    """compare_stages on a GPU: each stage's checkpoint is closed after its evaluation, the run's LM is not."""
+    import dspy
+
+    sys.path.insert(0, str(REPO))
+    from crux_program.modules import CruxPipeline
+    from run import release_lms
+
+    class Closing(dspy.LM):
+        def __init__(self):
+            super().__init__("stub/model")
+            self.closed = 0
+
+        def close(self):
+            self.closed += 1
+
+    run_lm, stage_lm = Closing(), Closing()
+    program = CruxPipeline()
+    program.spec_to_crux.lm, program.crux_to_verilog.lm = stage_lm, run_lm
+    release_lms(program, keep=run_lm)
+    assert (stage_lm.closed, run_lm.closed) == (1, 0)
+    assert all(p.lm is None for p in program.predictors())

@@ -90,6 +90,17 @@ def rename_module(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9_$]){re.escape(old)}(?![A-Za-z0-9_$])", new, text)
 
 
+def rename_in_spec(spec: str, old: str, new: str) -> str:
+    """Rename the module where the spec names it as code (`` `old` ``, ``module old``), not the plain word:
+    a module called `counter` must not turn "a counter" into "a TopModule". A spec that then never names
+    the module gets a closing sentence that does."""
+    spec = re.sub(rf"`{re.escape(old)}`", f"`{new}`", spec)
+    spec = re.sub(rf"\bmodule\s+{re.escape(old)}(?![A-Za-z0-9_$])", f"module {new}", spec)
+    if new not in spec:
+        spec = spec.rstrip() + f"\n\nName the module `{new}`.\n"
+    return spec
+
+
 def _code(raw: str) -> str | None:
     from sim.extract import extract_code
 
@@ -138,17 +149,19 @@ def _parse_rows(cfg: CorpusConfig, dropped: Counter) -> tuple[list[Triplet], int
                 continue
         seen_ids.add(task_id)
         seen_content.add((spec, code))
+        tb = row.get(cfg.testbench_field)
+        tb = tb if isinstance(tb, str) else None
         if cfg.rename_top and cfg.rename_top != top:
-            code, spec = rename_module(code, top, cfg.rename_top), rename_module(spec, top, cfg.rename_top)
+            code, spec = rename_module(code, top, cfg.rename_top), rename_in_spec(spec, top, cfg.rename_top)
+            tb = rename_module(tb, top, cfg.rename_top) if tb else tb  # it instantiates the module by name
             if crux is not None:
                 crux.interface.module_name = cfg.rename_top
         level = detect_level(spec)
         if cfg.level != "keep" and level == "easy":
             level = rng.choice(LEVELS) if cfg.level == "mix" else cfg.level
             spec = degrade_spec(spec, level, rng)
-        tb = row.get(cfg.testbench_field)
         out.append(Triplet(task_id=task_id, spec=spec, verilog=code, crux=crux, level=level, split=cfg.split,
-                           provenance=f"jsonl:{cfg.path}#{n}", testbench=tb if isinstance(tb, str) else None))
+                           provenance=f"jsonl:{cfg.path}#{n}", testbench=tb))
     return out, len(lines)
 
 

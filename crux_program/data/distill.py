@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import dspy
+from dspy.utils.exceptions import AdapterParseError
 
 from crux_program.crux import Crux
 from crux_program.data.extract import extract_crux
@@ -24,6 +25,8 @@ from crux_program.modules import default_adapter
 from crux_program.signatures import CruxToVerilog, SpecToCrux
 from sim.config import SimConfig
 from sim.interface import VerilogParseError
+
+FAIL_FAST_AFTER = 5  # the first this-many teacher calls all raising (not a parse error): a setup problem, stop
 
 TeacherSpecToCrux = SpecToCrux.append(
     "code_hint", dspy.InputField(desc="reference Verilog implementing the spec: copy its interface exactly"), str)
@@ -60,15 +63,27 @@ class CruxDistiller:
         self.write_crux.lm = teacher
         self.realise = dspy.Predict(CruxToVerilog)
         self.realise.lm = student or teacher
+        self.teacher_calls = 0
+        self.teacher_errors: list[str] = []  # calls that raised something other than a parse error
 
     def propose(self, t: Triplet) -> Crux | None:
-        """The teacher's CRUX for one triplet, or None when its answer cannot be read."""
+        """The teacher's CRUX for one triplet, or None when its answer cannot be read. Raises when the teacher's
+        first FAIL_FAST_AFTER calls all fail outright: a setup problem, not a corpus of unreadable answers."""
+        self.teacher_calls += 1
         try:
             with dspy.context(adapter=default_adapter()):
                 out = self.write_crux(spec=t.spec, code_hint=t.verilog)
             return Crux(interface=out.interface, core_functions=out.core_functions,
                         key_considerations=out.key_considerations)
-        except Exception:  # noqa: BLE001 - an unreadable teacher answer is an outcome, not a crash
+        except AdapterParseError:  # an unreadable teacher answer is an outcome, not a crash
+            return None
+        except Exception as exc:  # noqa: BLE001 - the teacher could not answer at all (server down, bad key)
+            self.teacher_errors.append(f"{type(exc).__name__}: {exc}")
+            if len(self.teacher_errors) == self.teacher_calls >= FAIL_FAST_AFTER:
+                raise RuntimeError(
+                    f"The teacher LM failed on its first {FAIL_FAST_AFTER} calls (first: {self.teacher_errors[0]}). "
+                    "Check its model name, api_base and key, and that the server is up; nothing was written."
+                ) from exc
             return None
 
     def _realisations(self, pending: list[tuple[Triplet, Crux]]) -> list[bool]:

@@ -19,6 +19,8 @@ from crux_program.data.triplet import load_split
 TEST_SPLITS = ("test_seen", "test_unseen", "test")
 log = logging.getLogger(__name__)
 
+_NOT_CONTENT = {"jobs"}  # settings that change how fast a curriculum is built, not what it holds
+
 
 @dataclass
 class SyntheticData:
@@ -62,13 +64,23 @@ class SyntheticData:
         except json.JSONDecodeError:
             return ["config.json is unreadable"]
         return [f"{k}: {before.get(k, '(not recorded)')!r} -> {now[k]!r}" for k in sorted(now)
-                if before.get(k, object()) != now[k]]
+                if k not in _NOT_CONTENT and before.get(k, object()) != now[k]]
+
+    def _same_build(self, recorded: str) -> bool:
+        """Whether the recorded config.json built what this config would (worker counts do not count)."""
+        try:
+            before = json.loads(recorded)
+        except json.JSONDecodeError:
+            return False
+        now = json.loads(self._stamp())
+        return {k: v for k, v in before.items() if k not in _NOT_CONTENT} == \
+            {k: v for k, v in now.items() if k not in _NOT_CONTENT}
 
     def ensure_built(self) -> None:
         """Build unless the folder already holds this exact config's dataset."""
         stamp = self.folder / "config.json"
         recorded = stamp.read_text(encoding="utf-8") if stamp.exists() else None
-        if recorded == self._stamp():
+        if recorded is not None and self._same_build(recorded):
             return
         if recorded is not None:
             log.warning("%s holds a curriculum built with other settings (%s): rebuilding it, which replaces its "

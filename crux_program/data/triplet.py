@@ -75,9 +75,12 @@ class Triplet(BaseModel):
 
     def problem(self, source: str | None = None) -> Problem:
         """The judge's view: reference = verilog, no testbench -> differential mode."""
+        from sim.loaders import testbench_top
+
         src = source or self.provenance.split(":", 1)[0] or "custom"
+        tb_top = (testbench_top(self.testbench) or "tb") if self.testbench else None
         return Problem(task_id=self.task_id, spec=self.spec, reference=self.verilog, top=self.top,
-                       testbench=self.testbench, tb_top="tb" if self.testbench else None, source=src)
+                       testbench=self.testbench, tb_top=tb_top, source=src)
 
     def to_example(self):
         """The `dspy.Example` used everywhere (inputs: spec)."""

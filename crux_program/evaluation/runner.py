@@ -7,6 +7,7 @@ overlaps generation. Every sample is appended to `samples.jsonl` when it is prod
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -20,6 +21,7 @@ import dspy
 from tqdm.auto import tqdm
 
 from crux_program.evaluation.config import EvalConfig
+from crux_program.evaluation.fingerprint import run_fingerprint, set_aside_if_changed
 from crux_program.evaluation.records import (SAMPLES_FILE, VERDICTS_FILE, JsonlAppender, SampleRecord,
                                              VerdictRecord, read_jsonl)
 from crux_program.evaluation.truncation import collapse_truncation_warnings
@@ -28,6 +30,13 @@ from sim.problem import Problem
 log = logging.getLogger(__name__)
 
 _DONE = object()  # tells the scorer thread that no more samples will come
+
+
+def sample_seed(base_seed: int, index: int) -> int:
+    """The seed of sample `index` of a problem (same in every run and process; fits a signed 32-bit int,
+    which OpenAI-compatible servers accept)."""
+    digest = hashlib.sha256(f"{base_seed}:eval-sample:{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFF_FFFF
 
 
 class EvalRunner:
@@ -60,6 +69,13 @@ class EvalRunner:
         if len(by_id) != len(problems):
             raise ValueError("EvalRunner.run: duplicate task ids in the problem list; give each problem its own id")
         wanted = {(p.task_id, i) for p in problems for i in range(self.config.n_samples)}
+        if self.config.resume:
+            fingerprint = run_fingerprint(self.program, self.lm, self.config.n_samples, self.config.sampling_kwargs())
+            moved = set_aside_if_changed(self.run_dir, fingerprint, [self.samples_path, self.verdicts_path])
+            if moved is not None:
+                log.warning("%s held samples from another model or settings (the checkpoint was retrained, or lm, "
+                            "program or sampling changed); moved them to %s and starting fresh.", self.run_dir,
+                            moved)
         samples, verdicts = self._load_previous(wanted)
         to_score = [samples[key] for key in sorted(samples) if key not in verdicts]
         to_generate = [(p, i) for p in problems for i in range(self.config.n_samples) if (p.task_id, i) not in samples]
@@ -91,6 +107,8 @@ class EvalRunner:
         samples: dict[tuple[str, int], SampleRecord] = {}
         for row in read_jsonl(self.samples_path):
             rec = SampleRecord.from_json(row)
+            if rec.error and not rec.error.startswith("AdapterParseError"):
+                continue  # not the model's answer (server down, bad api_base): draw it again
             samples.setdefault((rec.task_id, rec.sample_index), rec)
         verdicts: dict[tuple[str, int], VerdictRecord] = {}
         for row in read_jsonl(self.verdicts_path):
@@ -111,22 +129,32 @@ class EvalRunner:
         with ThreadPoolExecutor(max_workers=self.config.num_threads, thread_name_prefix="eval") as pool:
             futures = [pool.submit(self._generate_one, programs[i], self._sampling_lm(context_lm, i), p, i)
                        for p, i in todo]
-            for future in as_completed(futures):
-                record = future.result()
-                sample_log.append(record.to_json())
-                scorer.submit(record)
-                produced.append(record)
-                scorer.raise_if_failed()
+            try:
+                for future in as_completed(futures):
+                    record = future.result()
+                    sample_log.append(record.to_json())
+                    scorer.submit(record)
+                    produced.append(record)
+                    scorer.raise_if_failed()
+            except BaseException:  # Ctrl-C or a failed scorer: drop the queued samples, keep what was written
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
         return produced
 
     def _sampling_lm(self, lm: dspy.BaseLM | None, index: int) -> dspy.BaseLM | None:
-        """A shallow copy of `lm` with this run's sampling settings; a rollout id keeps samples apart in
-        DSPy's cache when several are drawn per problem."""
+        """A shallow copy of `lm` with this run's sampling settings.
+
+        With several samples per problem each sample index gets its own seed, derived from the LM's seed and
+        the index: a server (vLLM) answers identical seeded requests identically, so one shared seed would
+        make n=20 twenty copies of one sample, and a rerun that resumes must draw sample i as the first run
+        did. A rollout id also keeps the samples apart in DSPy's cache."""
         if lm is None:
             return None
         kwargs = self.config.sampling_kwargs()
         if self.config.n_samples > 1:
             kwargs["rollout_id"] = index
+            base = getattr(lm, "kwargs", {}).get("seed")
+            kwargs["seed"] = sample_seed(0 if base is None else int(base), index)
         return lm.copy(**kwargs) if kwargs else lm
 
     def _sampling_programs(self, indices: set[int]) -> dict[int, dspy.Module]:

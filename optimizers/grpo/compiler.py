@@ -185,9 +185,10 @@ class GRPOCompiler(Compiler):
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
         # The weights' files are stamped too: an SFT stage rerun into the same folder rewrites the checkpoint
         # at the same path, and its probes must not be reused.
+        from crux_program.evaluation.fingerprint import weights_stamp
         from sim.cache import JUDGE_VERSION
 
-        header = {"model": str(base), "weights": _weights_stamp(base), "spaces": list(s.spaces),
+        header = {"model": str(base), "weights": weights_stamp(base), "spaces": list(s.spaces),
                   "prompts": s.prompts, "num_generations": s.num_generations, "temperature": s.temperature,
                   "top_p": s.top_p, "max_completion_length": s.max_completion_length, "seed": s.seed,
                   "crux_functional": s.crux_functional, "realise_min_interface": s.realise_min_interface,
@@ -284,8 +285,3 @@ def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Exam
                          "Use data=synthetic (it has train and val splits) or set prompts=train.")
     return chosen
 
-
-def _weights_stamp(folder: Path) -> list[list]:
-    """Name, size and modification time of a model folder's weight files: changes when the weights are rewritten."""
-    files = sorted(p for p in Path(folder).glob("*") if p.suffix in (".safetensors", ".bin", ".pt"))
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]

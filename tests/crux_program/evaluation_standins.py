@@ -40,7 +40,7 @@ class ReferenceEngine:
     def complete(self, request) -> Response:
         system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system or ())
         text = self.answer(system, request.messages[-1].text or "", temperature=request.config.temperature,
-                           top_p=request.config.top_p)
+                           top_p=request.config.top_p, seed=request.config.seed)
         return Response(id=None, model="reference", message=Message.assistant([TextPart(text)]),
                         finish_reason=self.finish_reason, usage=Usage(input_tokens=0, output_tokens=0, total_tokens=0))
 

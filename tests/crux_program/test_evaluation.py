@@ -149,6 +149,10 @@ def test_samples_draw_with_run_settings_and_an_interrupted_run_resumes(tmp_path,
     first = EvalRunner(DirectVerilog(), verifier, config, run_dir, lm=lm).run(problems)
     assert len(first) == 6 and all(v.passed for v in first)
     assert {(c["temperature"], c["top_p"]) for c in engine.calls} == {(0.7, 0.9)}
+    # each sample index its own seed (a server answers identical seeded requests identically), the same per run
+    seeds = {c["seed"] for c in engine.calls}
+    assert len(seeds) == 2 and all({c["seed"] for c in engine.calls if c["task_id"] == p.task_id} == seeds
+                                   for p in problems)
     samples = list(read_jsonl(run_dir / "samples.jsonl"))
     assert {(s["task_id"], s["sample_index"]) for s in samples} == {(p.task_id, i) for p in problems for i in (0, 1)}
     assert all(set(s) >= {"task_id", "completion"} and "module TopModule" in s["completion"] for s in samples)
@@ -160,10 +164,22 @@ def test_samples_draw_with_run_settings_and_an_interrupted_run_resumes(tmp_path,
     engine.calls.clear()
     second = EvalRunner(DirectVerilog(), verifier, config, run_dir, lm=lm).run(problems)
     assert len(engine.calls) == 1  # only the missing sample is generated again
+    assert engine.calls[0]["seed"] in seeds  # drawn with its own index's seed, as in the first run
     assert [(v.task_id, v.sample_index, v.passed) for v in second] == [(v.task_id, v.sample_index, v.passed)
                                                                         for v in first]
     assert len(list(read_jsonl(run_dir / "verdicts.jsonl"))) == 6  # 3 kept + 3 redone; the torn line is skipped
     assert len(list(read_jsonl(run_dir / "samples.jsonl"))) == 6
+
+    # A sample that failed for a reason outside the model (the server was down) is drawn again on a rerun;
+    # one the model itself failed to format stays.
+    rows = list(read_jsonl(run_dir / "samples.jsonl"))
+    rows[0] = {**rows[0], "completion": "", "error": "ConnectionError: connection refused"}
+    rows[1] = {**rows[1], "completion": "", "error": "AdapterParseError: no [[ ## verilog ## ]] field"}
+    (run_dir / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    engine.calls.clear()
+    third = EvalRunner(DirectVerilog(), verifier, config, run_dir, lm=lm).run(problems)
+    assert len(engine.calls) == 1 and engine.calls[0]["task_id"] == rows[0]["task_id"]
+    assert all(v.passed for v in third)  # the redrawn sample passes; the other keeps its recorded verdict
 
 
 def test_a_setup_error_stops_the_run_with_its_message(tmp_path, verifier, verilog_eval_dir):
@@ -245,3 +261,36 @@ def test_stage_table_shows_pass_rate_partial_credit_and_statuses(tmp_path):
     assert "| mean format | mean compile | mean functional |" in table
     assert "| sft | 0.250 | 4 | 120 | 1.000 | 0.250 | 0.250 | 3 | 0 | 1 |" in table
     assert (tmp_path / "stages.md").exists() and (tmp_path / "stages.json").exists()
+
+
+def test_a_rerun_with_another_model_or_settings_sets_the_old_samples_aside(tmp_path, verifier, verilog_eval_dir):
+    """hydra.run.dir reused after retraining, or with another temperature: old answers must not be resumed."""
+    problems = load_problems(verilog_eval_dir)[:2]
+    lm, engine = reference_lm(problems)
+    run_dir = tmp_path / "run"
+    EvalRunner(DirectVerilog(), verifier, EvalConfig(progress=False), run_dir, lm=lm).run(problems)
+    engine.calls.clear()
+    EvalRunner(DirectVerilog(), verifier, EvalConfig(progress=False), run_dir, lm=lm).run(problems)
+    assert engine.calls == [] and not (run_dir / "stale-1").exists()  # same model and settings: resumed
+    EvalRunner(DirectVerilog(), verifier, EvalConfig(temperature=0.5, progress=False), run_dir, lm=lm).run(problems)
+    assert len(engine.calls) == 2, "another temperature: every sample drawn again"
+    assert len(list(read_jsonl(run_dir / "stale-1" / "samples.jsonl"))) == 2  # kept, not deleted
+    assert len(list(read_jsonl(run_dir / "samples.jsonl"))) == 2
+
+
+def test_a_local_model_is_identified_by_its_weights(tmp_path):
+    import os
+
+    from crux_program.evaluation.fingerprint import lm_identity
+
+    class Local:
+        model, kwargs = "local/ckpt", {"temperature": 0.0}
+
+        def __init__(self, path):
+            self.model_path = path
+
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    before = lm_identity(Local(tmp_path))
+    (tmp_path / "model.safetensors").write_bytes(b"retrain")
+    os.utime(tmp_path / "model.safetensors", ns=(1, 1))
+    assert lm_identity(Local(tmp_path)) != before and before["weights"][0][0] == "model.safetensors"

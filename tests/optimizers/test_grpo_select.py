@@ -112,7 +112,7 @@ def test_the_probe_header_changes_when_the_weights_are_rewritten(tmp_path):
     """sft_grpo rerun into the same folder rewrites the SFT checkpoint at the same path: old probes must go."""
     import os
 
-    from optimizers.grpo.compiler import _weights_stamp
+    from crux_program.evaluation.fingerprint import weights_stamp as _weights_stamp
 
     (tmp_path / "model.safetensors").write_bytes(b"old weights")
     (tmp_path / "config.json").write_text("{}")

@@ -92,3 +92,13 @@ def test_run_fits_the_compiler_after_reserving_the_evaluations(tmp_path):
     fit_compiler_to_budget(tight, budget_s=840, spent_s=260, eval_s=65)
     # 840 - 260 - 2 evaluations x 65 s x 1.1 = 437 s for both stages
     assert tight.deadline - time.perf_counter() == pytest.approx(437, abs=1)
+
+
+def test_a_budget_with_no_timed_evaluation_says_so(tmp_path, caplog):
+    from run import fit_compiler_to_budget
+
+    compiler = SFTGRPOCompiler(sft=lambda run_dir: _Capped(run_dir, 360, []),
+                               grpo=lambda run_dir: _Capped(run_dir, 180, []), run_dir=tmp_path / "g")
+    with caplog.at_level("WARNING"):
+        fit_compiler_to_budget(compiler, budget_s=840, spent_s=100, eval_s=None)
+    assert "no evaluation was timed" in caplog.text and "compare_stages=true" in caplog.text

@@ -57,3 +57,23 @@ def test_rename_top_and_degrade(tmp_path):
     out = tmp_path / "kept.jsonl"
     write_jsonl(out, result.kept)
     assert [t.model_dump() for t in read_jsonl(out)] == [t.model_dump() for t in result.kept]
+
+
+def test_rename_top_keeps_plain_words_and_carries_the_testbench(tmp_path):
+    """A module named like a word (`counter`) is renamed where the spec names it as code, not in the prose;
+    its testbench instantiates the new name; the testbench's own top is found, whatever it is called."""
+    counter = ("module counter(input clk, input reset, output reg [3:0] q);\n"
+               "  always @(posedge clk) q <= reset ? 4'd0 : q + 4'd1;\nendmodule\n")
+    tb = ("module testbench;\n  reg clk = 0, reset = 1; wire [3:0] q;\n  counter dut(.clk(clk), .reset(reset), "
+          ".q(q));\n  always #5 clk = ~clk;\n  initial begin #12 reset = 0; #100 $display(\"q=%d\", q); $finish; "
+          "end\nendmodule\n")
+    rows = [{"id": "c", "instruction": "Build a counter: module `counter` counts up each clock.",
+             "output": counter, "testbench": tb},
+            {"id": "d", "instruction": "A 4-bit counter that counts up.", "output": counter.replace("counter", "cnt")}]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    kept = load_corpus(CorpusConfig(path=str(path), id_field="id", rename_top="TopModule")).kept
+    c, d = kept
+    assert c.spec.startswith("Build a counter: module `TopModule`") and "counter dut" not in c.testbench
+    assert "TopModule dut" in c.testbench and c.problem().tb_top == "testbench"
+    assert d.spec.startswith("A 4-bit counter") and d.spec.rstrip().endswith("Name the module `TopModule`.")

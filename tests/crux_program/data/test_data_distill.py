@@ -65,3 +65,22 @@ def test_student_that_cannot_realise_the_crux_rejects_it():
     result = CruxDistiller(teacher, student, cfg).distill(_triplets()[:1])
     assert result.kept == []
     assert result.outcomes == {"rejected_realise": 1, "dropped": 1}
+
+
+def test_an_unreachable_teacher_stops_distillation_with_what_to_check():
+    """Every teacher call raising (server down) is a setup error, not a corpus of extracted CRUXes."""
+    import dspy
+    import pytest
+
+    from crux_program.data.distill import FAIL_FAST_AFTER
+
+    class Down(dspy.LM):
+        def __init__(self):
+            super().__init__("stub/down", num_retries=0)
+
+        def forward(self, *args, **kwargs):
+            raise ConnectionError("connection refused")
+
+    many = [t.model_copy(update={"task_id": f"{t.task_id}{k}"}) for k in range(FAIL_FAST_AFTER) for t in _triplets()]
+    with pytest.raises(RuntimeError, match="Check its model name, api_base and key"):
+        CruxDistiller(Down(), None, DistillConfig(realise=False)).distill(many)

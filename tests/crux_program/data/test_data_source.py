@@ -72,3 +72,13 @@ def test_folders_built_before_rename_copies_existed_are_still_reused(tmp_path):
     copies = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path),
                                                      rename_fraction=0.5, rename_copies=2))
     assert "rename_copies: '(not recorded)' -> 2" in copies.changed_settings((tmp_path / "config.json").read_text())
+
+
+def test_another_worker_count_reuses_the_folder(tmp_path):
+    """`jobs` changes how fast the curriculum is built, not what it holds: no rebuild for it."""
+    from crux_program.data.curriculum import SyntheticConfig
+
+    SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path), jobs=1)).load()
+    stamp = (tmp_path / "config.json").stat().st_mtime_ns
+    SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path), jobs=2)).load()
+    assert (tmp_path / "config.json").stat().st_mtime_ns == stamp
