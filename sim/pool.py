@@ -65,7 +65,8 @@ class ResilientPool:
                     futures[executor.submit(fn, items[i])] = i
             except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down by another thread's reset
                 self._reset(executor)
-            pending = [i for i in pending if i not in set(futures.values())]  # submitted again next round
+            submitted = set(futures.values())
+            pending = [i for i in pending if i not in submitted]  # submitted again next round
             broken = False
             not_done = set(futures)
             while not_done:

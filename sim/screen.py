@@ -35,9 +35,10 @@ _FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
 # (a based number) or `.` (a named port connection is `.port(sig)`, preceded by `(` or `,`)
 _HIERARCHICAL = re.compile(r"(?<![\w$'.])([A-Za-z_][\w$]*|\\\S+\s)\s*\.\s*[A-Za-z_\\]")
 _VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
+_STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
+_STRING = re.compile(_STRING_PATTERN)
 # Strings are matched together with comments so that a "/*" inside a string cannot hide code.
-_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
-_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
 @dataclass(frozen=True)

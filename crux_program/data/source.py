@@ -72,9 +72,8 @@ class SyntheticData:
             before = json.loads(recorded)
         except json.JSONDecodeError:
             return False
-        now = json.loads(self._stamp())
-        return {k: v for k, v in before.items() if k not in _NOT_CONTENT} == \
-            {k: v for k, v in now.items() if k not in _NOT_CONTENT}
+        content = lambda fields: {k: v for k, v in fields.items() if k not in _NOT_CONTENT}  # noqa: E731
+        return content(before) == content(json.loads(self._stamp()))
 
     def ensure_built(self) -> None:
         """Build unless the folder already holds this exact config's dataset."""

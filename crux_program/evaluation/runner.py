@@ -7,7 +7,6 @@ overlaps generation. Every sample is appended to `samples.jsonl` when it is prod
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
@@ -25,6 +24,7 @@ from crux_program.evaluation.fingerprint import run_fingerprint, set_aside_if_ch
 from crux_program.evaluation.records import (SAMPLES_FILE, VERDICTS_FILE, JsonlAppender, SampleRecord,
                                              VerdictRecord, read_jsonl)
 from crux_program.evaluation.truncation import collapse_truncation_warnings
+from crux_program.lm.seeds import derive_seed
 from sim.problem import Problem
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,7 @@ _DONE = object()  # tells the scorer thread that no more samples will come
 def sample_seed(base_seed: int, index: int) -> int:
     """The seed of sample `index` of a problem (same in every run and process; fits a signed 32-bit int,
     which OpenAI-compatible servers accept)."""
-    digest = hashlib.sha256(f"{base_seed}:eval-sample:{index}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFF_FFFF
+    return derive_seed(base_seed, "eval-sample", index) & 0x7FFF_FFFF
 
 
 class EvalRunner:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from crux_program.lm.seeds import derive_seed  # noqa: F401  (re-exported: DrawSeeds' seeds)
+
 
 @dataclass(frozen=True)
 class SampleSettings:
@@ -33,12 +35,6 @@ class SampleSettings:
         if self.temperature < 0 or not 0 < self.top_p <= 1 or self.max_tokens < 1:
             raise ValueError(f"Invalid sampling settings {self}: need temperature >= 0, 0 < top_p <= 1, "
                              "max_tokens >= 1")
-
-
-def derive_seed(base_seed: int, key: str, draw: int) -> int:
-    """Seed of the `draw`-th sample of the request identified by `key`: stable across runs and processes."""
-    digest = hashlib.sha256(f"{base_seed}:{key}:{draw}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class DrawSeeds:

@@ -284,4 +284,3 @@ def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Exam
         raise ValueError(f"GRPO has no prompts: compiler settings prompts={source!r} but that split is empty. "
                          "Use data=synthetic (it has train and val splits) or set prompts=train.")
     return chosen
-
