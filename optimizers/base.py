@@ -67,6 +67,6 @@ def local_model_path(lm: dspy.BaseLM) -> Path:
     """The local HF folder behind a LocalLM; weight-tuning compilers train that model."""
     path = getattr(lm, "model_path", None)
     if path is None or not hasattr(lm, "with_model"):
-        raise TypeError(f"{type(lm).__name__} is not a local model: SFT/RFT need a LocalLM (lm=tiny or "
-                        "lm=local in the config) with `model_path` and `with_model(path)`.")
+        raise TypeError(f"{type(lm).__name__} is not a local model: SFT, RFT and GRPO need a LocalLM (lm=tiny or "
+                        "lm=hf model=PATH in the config) with `model_path` and `with_model(path)`.")
     return Path(path)

@@ -23,7 +23,7 @@ class BootstrapSettings:
     max_rounds: int = 1
     num_threads: int = 1
     metric_threshold: float | None = None  # keep a bootstrapped trace only if its score reaches this
-    seed: int = 0
+    # No seed: DSPy's random search seeds candidate k's shuffle with k itself, so its runs repeat anyway.
 
     def __post_init__(self) -> None:
         if self.num_candidate_programs < 1:
@@ -48,6 +48,9 @@ class MiproSettings:
     def __post_init__(self) -> None:
         if self.auto is None and (self.num_candidates is None or self.num_trials is None):
             raise ValueError("MIPROv2 with auto=null needs num_candidates and num_trials; set both or set auto.")
+        if self.auto is not None and (self.num_candidates is not None or self.num_trials is not None):
+            raise ValueError(f"MIPROv2 auto={self.auto} sets num_candidates and num_trials itself; set both to null, "
+                             "or set auto=null to choose them.")
 
 
 @dataclass
@@ -143,6 +146,8 @@ class RFTSettings:
     samples_per_example: program runs per training example (at `temperature`).
     min_score: a sample is kept if the metric's score reaches this (1.0 = passes the simulator).
     include_gold: also train on the gold triplets (plain SFT data plus self-generated successes).
+    max_time_s: wall-clock cap of the whole compile (None: sampling and training run to the end).
+    sample_fraction: the share of max_time_s after which sampling starts no new run; training gets the rest.
     """
 
     samples_per_example: int = 4
@@ -150,8 +155,15 @@ class RFTSettings:
     min_score: float = 1.0
     include_gold: bool = False
     num_threads: int = 1
+    max_time_s: float | None = None
+    sample_fraction: float = 0.5
     sft: SFTSettings = field(default_factory=SFTSettings)
 
     def __post_init__(self) -> None:
         if self.samples_per_example < 1:
             raise ValueError("samples_per_example must be >= 1.")
+        if self.max_time_s is not None and self.max_time_s <= 0:
+            raise ValueError(f"rft max_time_s={self.max_time_s}: give a positive number of seconds, or null.")
+        if not 0.0 < self.sample_fraction < 1.0:
+            raise ValueError(f"rft sample_fraction={self.sample_fraction}: give a share in (0, 1) of max_time_s "
+                             "for sampling; training gets the rest.")

@@ -1,6 +1,7 @@
 """`compiler=mipro`: dspy.MIPROv2 proposes instructions and demo sets and searches them against the simulator."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -9,6 +10,21 @@ import dspy
 from optimizers.config import MiproSettings
 from optimizers.metric import ScoreMetric
 from optimizers.prompt_compiler import PromptCompiler
+
+log = logging.getLogger(__name__)
+
+
+def split_for_mipro(trainset: list, valset: list | None) -> tuple[list, list]:
+    """(trainset, valset) with a held-out valset: without one, DSPy's own rule (the last 80% of the trainset
+    scores candidates, the first 20% gives demos), done here so minibatch sizes follow the real valset.
+    Scoring candidates on the examples their demos came from would pick the set that copies them best."""
+    if valset:
+        return trainset, valset
+    if len(trainset) < 2:
+        raise ValueError("MIPROv2 needs a valset, or a trainset of at least 2 examples to split into one.")
+    cutoff = len(trainset) - min(1000, max(1, int(len(trainset) * 0.80)))
+    log.info("mipro: no valset; scoring on the last %d of %d train examples", len(trainset) - cutoff, len(trainset))
+    return trainset[:cutoff], trainset[cutoff:]
 
 
 class MiproCompiler(PromptCompiler):
@@ -31,7 +47,7 @@ class MiproCompiler(PromptCompiler):
             max_labeled_demos=s.max_labeled_demos, auto=s.auto, num_candidates=s.num_candidates,
             num_threads=s.num_threads, seed=s.seed, init_temperature=s.init_temperature,
             log_dir=str(self.run_dir / "mipro"), verbose=False)
-        valset = valset or trainset
+        trainset, valset = split_for_mipro(trainset, valset)
         return optimizer.compile(
             program, trainset=trainset, valset=valset, num_trials=s.num_trials, seed=s.seed,
             minibatch=s.minibatch and len(valset) > s.minibatch_size,

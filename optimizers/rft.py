@@ -8,13 +8,20 @@ Steps:
    trained on its own successful answers in the very context it produced them (for CruxPipeline its own
    CRUX feeds the code stage), optionally plus the gold rows;
 4. fine-tune with `optimizers.sft_train.train_sft` and return the program bound to the new checkpoint.
+
+A sample whose run raised (the LM server down, a bug) scores 0 and keeps its error in samples.jsonl, which is
+written as samples finish; when every run fails, RFT stops and says why instead of training on nothing. A CRUX
+call whose fields do not make a valid CRUX is never trained on, even when the code after it passed.
+`max_time_s` caps the whole compile: sampling stops starting runs at `sample_fraction` of it, and training
+gets what is left.
 """
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -39,6 +46,7 @@ class Sample:
     task_id: str
     score: float
     calls: list[tuple[str, dict, dict]]
+    error: str = ""  # why the run raised (then score 0 and no calls)
 
 
 class RFTCompiler(Compiler):
@@ -55,15 +63,21 @@ class RFTCompiler(Compiler):
         self.report: SFTReport | None = None
         self.samples: list[Sample] = []
 
+    def time_cap(self) -> float | None:
+        return self.settings.max_time_s
+
     def _sample_one(self, sampler: dspy.Module, names: dict[int, str], example: dspy.Example, draw: int) -> Sample:
-        with dspy.context(trace=[]):
-            pred = sampler(**example.inputs())
-            trace = list(dspy.settings.trace)
-        calls = [(names[id(p)], dict(inputs), dict(outputs.items())) for p, inputs, outputs in trace
-                 if id(p) in names]
-        calls += self._untraced_calls(sampler, example, pred, {c[0] for c in calls})
-        score = score_of(self.metric(example, pred))
-        return Sample(str(example.get("task_id", "")), score, calls)
+        task_id = str(example.get("task_id", ""))
+        try:
+            with dspy.context(trace=[]):
+                pred = sampler(**example.inputs())
+                trace = list(dspy.settings.trace)
+            calls = [(names[id(p)], dict(inputs), dict(outputs.items())) for p, inputs, outputs in trace
+                     if id(p) in names and not _invalid_crux_call(p, pred)]
+            calls += self._untraced_calls(sampler, example, pred, {c[0] for c in calls})
+            return Sample(task_id, score_of(self.metric(example, pred)), calls)
+        except Exception as err:  # noqa: BLE001 - one failed run is a zero-score sample, counted and shown
+            return Sample(task_id, 0.0, [], error=f"{type(err).__name__}: {err}")
 
     @staticmethod
     def _untraced_calls(sampler: dspy.Module, example: dspy.Example, pred: Any, traced: set[str]) -> list:
@@ -83,8 +97,12 @@ class RFTCompiler(Compiler):
                 calls.append((name, inputs, {k: pred[k] for k in predictor.signature.output_fields}))
         return calls
 
-    def sample(self, program: dspy.Module, trainset: Sequence[dspy.Example]) -> list[Sample]:
-        """Run the program on every example `samples_per_example` times at the sampling temperature."""
+    def sample(self, program: dspy.Module, trainset: Sequence[dspy.Example],
+               stop_at: float | None = None) -> list[Sample]:
+        """Run the program on every example `samples_per_example` times at the sampling temperature.
+
+        Each sample is appended to run_dir/samples.jsonl as it finishes. stop_at: a `time.perf_counter()` time
+        after which no new run starts. Raises when every run failed (the first error says why)."""
         s = self.settings
         lm = bound_lm(program)
         sampler = program.deepcopy()
@@ -92,9 +110,30 @@ class RFTCompiler(Compiler):
         sampler.set_lm(lm.copy(temperature=s.temperature, cache=False))
         names = {id(p): n for n, p in sampler.named_predictors()}
         jobs = [(ex, draw) for ex in trainset for draw in range(s.samples_per_example)]
-        executor = ParallelExecutor(num_threads=s.num_threads, disable_progress_bar=True, max_errors=len(jobs) + 1)
-        results = executor.execute(lambda job: self._sample_one(sampler, names, *job), jobs)
-        return [r for r in results if r is not None]
+        log_file, lock = self.run_dir / "samples.jsonl", threading.Lock()
+        log_file.write_text("")
+
+        def run(job) -> Sample | None:
+            if stop_at is not None and time.perf_counter() > stop_at:
+                return None  # out of sampling time: the job is skipped, not failed
+            sample = self._sample_one(sampler, names, *job)
+            record = {"task_id": sample.task_id, "draw": job[1], "score": sample.score,
+                      "calls": [c[0] for c in sample.calls], "error": sample.error}
+            with lock, log_file.open("a") as f:
+                f.write(json.dumps(record) + "\n")
+            return sample
+
+        executor = ParallelExecutor(num_threads=s.num_threads, disable_progress_bar=True)
+        samples = [r for r in executor.execute(run, jobs) if r is not None]
+        failed = [x for x in samples if x.error]
+        if samples and len(failed) == len(samples):
+            raise RuntimeError(f"All {len(samples)} RFT samples failed; the first: {failed[0].error}. Check that "
+                               "the program's LM answers (a server that is down, a model folder that is wrong).")
+        if failed:
+            log.warning("%d of %d RFT samples failed (scored 0); errors in %s", len(failed), len(samples), log_file)
+        if len(samples) < len(jobs):
+            log.warning("RFT sampling ran out of time: %d of %d runs done", len(samples), len(jobs))
+        return samples
 
     def kept_rows(self, program: dspy.Module, samples: Sequence[Sample]) -> list[RenderedExample]:
         """Each call of each passing sample, rendered with the original program's predictors and adapter."""
@@ -114,19 +153,32 @@ class RFTCompiler(Compiler):
         start = time.perf_counter()
         lm = bound_lm(program)
         base = local_model_path(lm)
-        self.samples = self.sample(program, trainset)
+        deadline = self._deadline(start)
+        stop_at = None if deadline is None else start + (deadline - start) * self.settings.sample_fraction
+        self.samples = self.sample(program, trainset, stop_at)
         passed = sum(s.score >= self.settings.min_score for s in self.samples)
-        (self.run_dir / "samples.jsonl").write_text("".join(
-            json.dumps({"task_id": s.task_id, "score": s.score, "calls": [c[0] for c in s.calls]}) + "\n"
-            for s in self.samples))
         rows = self.kept_rows(program, self.samples)
         if self.settings.include_gold:
             rows += render_examples(program, trainset, self.settings.sft.predictors, self.adapter)
         log.info("RFT kept %d of %d samples (%d rows)", passed, len(self.samples), len(rows))
         write_rows(rows, self.run_dir / "sft_data" / "train.jsonl")
-        self.report = train_sft(base, rows, self.settings.sft, self.run_dir)
+        sft = self.settings.sft
+        if deadline is not None:  # training gets the time left; its TimeBudget also ends it by the deadline
+            sft = replace(sft, max_time_s=max(deadline - time.perf_counter(), 1.0))
+        self.report = train_sft(base, rows, sft, self.run_dir, deadline=deadline)
         tuned = bind_checkpoint(program, lm, Path(self.report.checkpoint))
         save_compiled(tuned, self.run_dir, compiler=self.name, model_path=Path(self.report.checkpoint),
                       base_model_path=base, train_examples=len(trainset), seconds=time.perf_counter() - start,
                       samples=len(self.samples), kept=passed, rows=len(rows), steps=self.report.steps)
         return tuned
+
+    def _deadline(self, start: float) -> float | None:
+        """When the compile must end: max_time_s from start, or an overall deadline (fit_time) if sooner."""
+        ends = [t for t in (self.deadline, start + self.settings.max_time_s if self.settings.max_time_s else None)
+                if t is not None]
+        return min(ends) if ends else None
+
+
+def _invalid_crux_call(predictor: dspy.Predict, pred: Any) -> bool:
+    """A CRUX writer's call whose fields did not make a valid CRUX (CruxPipeline sets `crux_error`)."""
+    return bool(pred.get("crux_error")) and "interface" in predictor.signature.output_fields

@@ -1,6 +1,8 @@
 """Rendered SFT rows as token tensors, the way TRL's SFTTrainer builds them (for benchmarks and held-out scoring).
 
-`encode_rows` tokenises each row's prompt + completion through the chat template with the assistant mask;
+`encode_rows` tokenises each row's prompt + completion through the chat template and marks the answer tokens as
+TRL does for conversational prompt-completion rows: everything after the prompt rendered with its generation
+prompt. So any chat template works; none needs `{% generation %}` markers;
 `collate_rows` right-pads a group of them into (input_ids, attention_mask, labels) with the loss on the answer
 only (`completion_only_loss`), as the trainer's collator does.
 """
@@ -8,9 +10,18 @@ from __future__ import annotations
 
 
 def encode_rows(tokenizer, rows) -> list[dict]:
-    """Each row's chat-template token ids and answer mask, as SFT tokenises it."""
-    return [tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True,
-                                          return_assistant_tokens_mask=True) for r in rows]
+    """Each row's chat-template token ids ("input_ids") and answer mask ("assistant_masks"), as SFT builds them."""
+    encs = []
+    for r in rows:
+        prompt = tokenizer.apply_chat_template(r.prompt, tokenize=True, return_dict=True,
+                                               add_generation_prompt=True)["input_ids"]
+        ids = tokenizer.apply_chat_template(r.prompt + r.completion, tokenize=True, return_dict=True)["input_ids"]
+        if ids[:len(prompt)] != prompt:
+            raise ValueError("The chat template renders the prompt differently once the answer follows it, so the "
+                             "answer tokens cannot be told apart (TRL warns on the same rows). Use a template "
+                             "whose prompt with add_generation_prompt is a prefix of the whole conversation.")
+        encs.append({"input_ids": ids, "assistant_masks": [0] * len(prompt) + [1] * (len(ids) - len(prompt))})
+    return encs
 
 
 def collate_rows(encs: list[dict], pad_id: int):

@@ -4,8 +4,9 @@
 all weights) with the loss on the assistant answer only (TRL's conversational prompt-completion format, so
 any chat template works, no `{% generation %}` markers needed), and saves a folder that loads with
 `AutoModelForCausalLM.from_pretrained` (the merged model) or, with `merge=False`, a PEFT adapter folder.
-CUDA runs in bf16; CPU keeps fp32 weights and, where the CPU has native bf16 (`optimizers.precision`),
-computes under bf16 autocast. TRL and PEFT are imported here only, so code that
+Loading, weight dtypes and saving live in `optimizers.model_folder` (an adapter folder continues its adapter;
+CUDA computes in bf16, with fp32 master weights for a full fine-tune); CPU keeps fp32 weights and, where the
+CPU has native bf16 (`optimizers.precision`), computes under bf16 autocast. TRL and PEFT are imported here only, so code that
 does not train never pays for them.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from optimizers.config import SFTSettings
+from optimizers.model_folder import continues_adapter, load_for_training, save_trained, weights_dtype
 from optimizers.precision import use_bf16
 from optimizers.render import RenderedExample
 from optimizers.time_budget import TimeBudget
@@ -44,6 +46,7 @@ class SFTReport:
     trainable_params: int
     optimizer: str = ""  # the class that did the updates (AdamW, MuonAdamW)
     lm_head: str = ""  # "plain" (optimizers.plain_lm_head) or "trl" (TRL's fused head)
+    weights: str = ""  # the dtype the model's weights were loaded in (optimizers.model_folder.weights_dtype)
 
 
 def resolve_device(device: str) -> str:
@@ -55,30 +58,6 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("SFT device=cuda but no CUDA GPU is visible; use device=auto or device=cpu.")
     return device
-
-
-def load_model_and_tokenizer(model_path: Path, device: str):
-    """The model in the dtype its device trains in (bf16 on CUDA, fp32 on CPU) and its tokenizer.
-
-    On CPU it also tells glibc to keep freed buffers (`optimizers.cpu_malloc`): a training step frees and
-    allocates the same activations every step, and re-mapping them was ~10% of a tiny-model step."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if device == "cpu":
-        from optimizers.cpu_malloc import keep_freed_memory
-
-        keep_freed_memory()
-
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    if tokenizer.chat_template is None:
-        raise ValueError(f"{model_path} has no chat template; the program's messages cannot be rendered. "
-                         "Build the tiny model with crux_program.lm.build_tiny_model (it writes a ChatML template).")
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    dtype = torch.bfloat16 if device == "cuda" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
-    return model, tokenizer
 
 
 def _token_lengths(tokenizer, rows: Sequence[RenderedExample]) -> list[int]:
@@ -134,14 +113,6 @@ def _lora_config(settings: SFTSettings):
                       target_modules=settings.lora_target_modules, task_type="CAUSAL_LM")
 
 
-def _save(trainer, tokenizer, settings: SFTSettings, checkpoint: Path) -> None:
-    model = trainer.model
-    if settings.lora and settings.merge:
-        model = model.merge_and_unload()  # a plain HF folder: LocalLM.with_model loads it like the base
-    model.save_pretrained(checkpoint)
-    tokenizer.save_pretrained(checkpoint)
-
-
 def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSettings,
               out_dir: Path, device: str | None = None, deadline: float | None = None,
               callbacks: Sequence = ()) -> SFTReport:
@@ -161,7 +132,9 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                          "Check the data split, or lower rft.min_score / raise samples_per_example.")
     out_dir = Path(out_dir)
     device = resolve_device(device or settings.device)
-    model, tokenizer = load_model_and_tokenizer(Path(model_path), device)
+    model, tokenizer = load_for_training(Path(model_path), device, settings.precision, settings.lora)
+    # an adapter folder with lora: train that adapter further, not a second one stacked on it
+    peft_config = _lora_config(settings) if settings.lora and not continues_adapter(model) else None
     lengths = _token_lengths(tokenizer, rows)
     truncated = sum(n > settings.max_length for n in lengths)
     if truncated:
@@ -174,7 +147,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                                     warmup_fraction=settings.warmup_ratio, deadline=deadline,
                                     shape=settings.lr_scheduler_type, decay_fraction=settings.decay_fraction))
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir, len(rows)), train_dataset=dataset,
-                         processing_class=tokenizer, peft_config=_lora_config(settings) if settings.lora else None,
+                         processing_class=tokenizer, peft_config=peft_config,
                          callbacks=callbacks or None)
     # the fields SFTTrainer.compute_loss reads: the loss, the entropy and token-accuracy metrics
     lm_head = apply_lm_head_choice(trainer, settings.lm_head, device, outputs=("log_probs", "entropy", "is_top1"))
@@ -190,7 +163,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     result = trainer.train()
     seconds = time.perf_counter() - start
     checkpoint = out_dir / "checkpoint"
-    _save(trainer, tokenizer, settings, checkpoint)
+    save_trained(trainer.model, tokenizer, checkpoint, merge=settings.merge)
     history = trainer.state.log_history
     (out_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
     losses = [h["loss"] for h in history if "loss" in h]
@@ -201,6 +174,7 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
                        seconds=round(seconds, 2), tokens=tokens, tokens_per_s=round(tokens / max(seconds, 1e-9), 1),
                        truncated=truncated, device=device, lora=settings.lora, trainable_params=trainable,
                        optimizer=type(getattr(trainer.optimizer, "optimizer", trainer.optimizer)).__name__,
-                       lm_head=lm_head)
+                       lm_head=lm_head,
+                       weights=str(weights_dtype(device, settings.precision, settings.lora)).removeprefix("torch."))
     (out_dir / "sft_report.json").write_text(json.dumps(asdict(report), indent=2))
     return report

@@ -21,7 +21,8 @@ from sim.problem import Problem
 from sim.result import SimResult
 
 
-JUDGE_VERSION = 2  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails
+JUDGE_VERSION = 3  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails;
+# 3: code that prints is refused where the verdict is read from the output (RTLLM)
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from sim.loaders import module_defs
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult, Status
 from sim.sandbox import SimDir
-from sim.screen import screen
+from sim.screen import prints, screen
 from sim import rtllm, verilog_eval
 
 LOG_TAIL_CHARS = 2000
@@ -60,11 +60,16 @@ def make_result(problem: Problem, code: str | None, status: Status, *, mismatche
                      feedback=feedback if feedback is not None else feedback_of(status, log))
 
 
-def precheck(problem: Problem, code: str | None, config: SimConfig) -> SimResult | None:
-    """Verdicts reached without a simulator: no code, refused file access, certain syntax error."""
+def precheck(problem: Problem, code: str | None, config: SimConfig,
+             verdict_from_text: bool = False) -> SimResult | None:
+    """Verdicts reached without a simulator: no code, refused file access, certain syntax error.
+
+    verdict_from_text: the pass rule reads the output text (RTLLM's), so code that prints is refused too."""
     if code is None:
         return make_result(problem, None, Status.NO_CODE, feedback="no Verilog module found in the answer")
     screened = screen(code)
+    if screened.ok and verdict_from_text:
+        screened = prints(code)
     if not screened.ok:
         return make_result(problem, code, Status.RUNTIME_ERROR, feedback=f"refused: {screened.reason}")
     if config.gate:
@@ -76,11 +81,12 @@ def precheck(problem: Problem, code: str | None, config: SimConfig) -> SimResult
 
 def judge_testbench(problem: Problem, code: str | None, config: SimConfig) -> SimResult:
     """The benchmark's official rule for one candidate."""
-    early = precheck(problem, code, config)
+    rtllm_rule = problem.source == "rtllm"  # RTLLM passes any output holding "pass"
+    early = precheck(problem, code, config, verdict_from_text=rtllm_rule)
     if early is not None:
         return early
     assert code is not None
-    flow = rtllm if problem.source == "rtllm" else verilog_eval
+    flow = rtllm if rtllm_rule else verilog_eval
     with SimDir() as workdir:
         run = flow.run_testbench(problem, code, config, workdir)
     return make_result(problem, code, run.status, mismatches=run.mismatches, samples=run.samples, log=run.log,

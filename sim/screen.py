@@ -15,6 +15,11 @@ its score is a training reward:
 - a string literal holding a verdict text (`Mismatches:` of VerilogEval, `pass` of RTLLM's rule).
 Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is refused too;
 none of the 166 benchmark references nor the curriculum's designs use one).
+
+Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), `prints` also refuses
+any output task (`$display`, `$write`, `$strobe`, `$monitor`, their file forms, `$error`/`$fatal`/...): a string
+literal can be screened, but `$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the
+same (Icarus takes an SV string variable as a format).
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ _FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
 # name.name outside strings, comments and numbers: the first name must not follow a word character, `$`, `'`
 # (a based number) or `.` (a named port connection is `.port(sig)`, preceded by `(` or `,`)
 _HIERARCHICAL = re.compile(r"(?<![\w$'.])([A-Za-z_][\w$]*|\\\S+\s)\s*\.\s*[A-Za-z_\\]")
+_OUTPUT_TASK = re.compile(r"\$(f?(display|write|strobe|monitor)[bho]?|error|warning|info|fatal)\b")
 _VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
 _STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
 _STRING = re.compile(_STRING_PATTERN)
@@ -101,3 +107,14 @@ def screen(code: str) -> ScreenVerdict:
         bare = _STRING.sub('""', kept)
         reason = _verdict_tampering(kept, bare)
     return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)
+
+
+def prints(code: str) -> ScreenVerdict:
+    """Refuse code that writes to the simulation output (for verdicts read from that text, module docstring)."""
+    bare = _STRING.sub('""', _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ",
+                                                     code))
+    m = _OUTPUT_TASK.search(bare)
+    if m:
+        return ScreenVerdict(False, f"{m.group(0)}: this benchmark's verdict is read from the output text, so "
+                                    "candidate code must not print (remove the debug output)")
+    return ScreenVerdict(True)

@@ -31,16 +31,18 @@ class LocalLM(dspy.LM):
     cpu_threads: torch CPU threads (0 = torch's default; set process-wide, see LMConfig).
     temperature, top_p, max_tokens, seed, n: default sampling of each call (a call can override them).
     cache: DSPy's response cache (off by default, see the module docstring).
+    lazy: load the weights at the first call, not now (`with_model` does: a trained checkpoint is bound to a
+        program that may never run here, e.g. an SFT stage's output that GRPO trains from its own copy).
     """
 
     def __init__(self, model_path: str | Path, *, device: str = "auto", dtype: str = "auto", batch_size: int = 16,
                  batch_window_ms: float = 20.0, cpu_threads: int = 0, temperature: float = 0.0, top_p: float = 1.0,
                  max_tokens: int = 512, seed: int = 0, n: int = 1, cache: bool = False,
-                 engine: LocalEngine | None = None, **kwargs: Any) -> None:
+                 engine: LocalEngine | None = None, lazy: bool = False, **kwargs: Any) -> None:
         model_path = Path(model_path)
         if engine is None:
             engine = LocalEngine(model_path, device=device, dtype=dtype, max_batch_size=batch_size,
-                                 window_s=batch_window_ms / 1000.0, seed=seed, cpu_threads=cpu_threads)
+                                 window_s=batch_window_ms / 1000.0, seed=seed, cpu_threads=cpu_threads, lazy=lazy)
         self.model_path = model_path
         self._settings = {"device": device, "dtype": dtype, "batch_size": batch_size,
                           "batch_window_ms": batch_window_ms, "cpu_threads": cpu_threads}
@@ -63,7 +65,7 @@ class LocalLM(dspy.LM):
 
     def with_model(self, path: str | Path) -> LocalLM:
         """The same kind of LM, with the same device and sampling settings, bound to checkpoint folder `path`."""
-        return LocalLM(path, cache=self.cache, **self._settings, **self._call_defaults())
+        return LocalLM(path, cache=self.cache, lazy=True, **self._settings, **self._call_defaults())
 
     def _call_defaults(self) -> dict[str, Any]:
         defaults = dict(self.kwargs)
@@ -84,6 +86,6 @@ class LocalLM(dspy.LM):
         return cls(**state)
 
     def close(self) -> None:
-        """Stop the batcher thread."""
+        """Stop the batcher thread and drop the weights."""
         self.engine.close()
         super().close()

@@ -87,13 +87,15 @@ class LocalEngine:
 
     max_batch_size: most requests in one `generate`; window_s: how long to wait for more after the first.
     seed: base of every derived sampling seed (a request's own `seed` setting replaces it).
+    lazy: load the weights at the first generation instead of now (`model`).
     `stats` counts the `generate` calls and their batch sizes.
     """
 
     def __init__(self, model_path: str | Path, device: str = "auto", dtype: str = "auto",
-                 max_batch_size: int = 16, window_s: float = 0.02, seed: int = 0, cpu_threads: int = 0) -> None:
+                 max_batch_size: int = 16, window_s: float = 0.02, seed: int = 0, cpu_threads: int = 0,
+                 lazy: bool = False) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         self.model_path = Path(model_path)
         tokenizer_path = tokenizer_folder(self.model_path)
@@ -107,20 +109,45 @@ class LocalEngine:
         if self.tokenizer.chat_template is None:
             raise ValueError(f"The tokenizer in {self.model_path} has no chat template; DSPy sends chat messages. "
                              "Use an instruct model folder or build one with build_tiny_model (ChatML).")
-        self.model = AutoModelForCausalLM.from_pretrained(
-            self.model_path, dtype=resolve_dtype(dtype, self.device)).to(self.device)
-        self.model.eval()
-        self.pad_id = self.tokenizer.pad_token_id
-        eos = self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id
-        self.eos_ids = [eos] if isinstance(eos, int) else list(eos)
-        if self.pad_id is None:  # many instruct models ship without a pad token; EOS pads just as well
-            self.pad_id = self.eos_ids[0]
+        self._model = None
+        self._model_lock = threading.Lock()
+        self.eos_ids: list[int] = []
+        self.pad_id: int | None = None
+        if not lazy:  # a broken folder fails here, where the user named it, not at the first sample
+            self._model = self._load_model()
         self.draw_seeds = DrawSeeds()
         # Rust tokenizers can raise "Already borrowed" when one is used from several threads at once.
         self._tokenizer_lock = threading.Lock()
         self.batcher: RequestBatcher[GenerationJob, Generation] = RequestBatcher(
             self.generate_batch, max_batch_size=max_batch_size, window_s=window_s,
             name=f"lm-batcher-{self.model_path.name}")
+
+    @property
+    def model(self):
+        """The causal LM; a lazy engine loads it on first use, so a program bound to a checkpoint it never
+        runs (a stage's output that the next stage trains from) holds no weights. `close` drops them."""
+        with self._model_lock:
+            if self._model is None:
+                self._model = self._load_model()
+            return self._model
+
+    def _load_model(self):
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(
+            self.model_path, dtype=resolve_dtype(self.dtype_name, self.device)).to(self.device)
+        model.eval()
+        eos = model.generation_config.eos_token_id or self.tokenizer.eos_token_id
+        self.eos_ids = [eos] if isinstance(eos, int) else list(eos)
+        self.pad_id = self.tokenizer.pad_token_id
+        if self.pad_id is None:  # many instruct models ship without a pad token; EOS pads just as well
+            self.pad_id = self.eos_ids[0]
+        return model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory now."""
+        return self._model is not None
 
     @property
     def stats(self) -> BatchStats:
@@ -150,8 +177,10 @@ class LocalEngine:
         return response_to_events(self.complete(request))
 
     def close(self) -> None:
-        """Stop the batcher thread (the LM still holds the weights until it is dropped)."""
+        """Stop the batcher thread and drop the weights (the engine cannot generate after this)."""
         self.batcher.close()
+        with self._model_lock:
+            self._model = None
 
     def __deepcopy__(self, memo):
         # Engines are borrowed by every copy of an LM: deep-copying a program must not copy the weights.
@@ -179,6 +208,7 @@ class LocalEngine:
         import torch
         from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
+        model = self.model  # loads on the first batch and sets eos_ids / pad_id
         width = max(len(job.prompt_ids) for job in jobs)
         input_ids = torch.full((len(jobs), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(jobs), width), dtype=torch.long)
@@ -191,7 +221,7 @@ class LocalEngine:
         config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max(budgets),
                                   eos_token_id=self.eos_ids, pad_token_id=self.pad_id)
         with torch.inference_mode():
-            output = self.model.generate(
+            output = model.generate(
                 input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
                 generation_config=config,
                 logits_processor=LogitsProcessorList([RowSampler(settings, self.device)]),

@@ -31,6 +31,7 @@ from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, ch
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.grpo.spaces import ProgramPredictors
 from optimizers.grpo.timing import StepTimer, TimeBudget
+from optimizers.model_folder import continues_adapter, save_trained
 from optimizers.render import program_adapter
 from sim.config import SimConfig
 
@@ -116,7 +117,8 @@ class GRPOCompiler(Compiler):
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
         from optimizers.sft import bind_checkpoint
-        from optimizers.sft_train import load_model_and_tokenizer, resolve_device
+        from optimizers.model_folder import load_for_training
+        from optimizers.sft_train import resolve_device
 
         start, s = time.perf_counter(), self.settings
         lm = bound_lm(program)
@@ -127,7 +129,7 @@ class GRPOCompiler(Compiler):
         rows = build_prompts(program, trainset, s.spaces, adapter, seed=s.seed)
         device = resolve_device(s.device)
         lora = (device == "cuda") if s.lora is None else s.lora
-        model, tokenizer = load_model_and_tokenizer(base, device)
+        model, tokenizer = load_for_training(base, device, s.precision, lora)
         given = self.verifier
         scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
                                  ProgramPredictors.of(program), adapter, s.group_timeout_s,
@@ -143,7 +145,7 @@ class GRPOCompiler(Compiler):
         finally:
             if owns_verifier and hasattr(scorer.verifier, "close"):
                 scorer.verifier.close()  # the verifier this compile() built (a passed-in one stays open)
-        checkpoint = self._save(trainer, tokenizer, lora)
+        checkpoint = self._save(trainer, tokenizer)
         self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora, selection)
         tuned = bind_checkpoint(program, lm, checkpoint)
         if trainer.accelerator.is_main_process:
@@ -221,7 +223,7 @@ class GRPOCompiler(Compiler):
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
         callbacks = [schedule, timer] + ([budget] if budget else [])
         peft_config = None
-        if lora:
+        if lora and not continues_adapter(model):  # an adapter folder's adapter is trained further instead
             from peft import LoraConfig
 
             peft_config = LoraConfig(r=s.lora_r, lora_alpha=s.lora_alpha, target_modules=s.lora_target_modules,
@@ -240,15 +242,12 @@ class GRPOCompiler(Compiler):
         self.trainer, self.schedule_callback = trainer, schedule
         return trainer, timer
 
-    def _save(self, trainer, tokenizer, lora: bool) -> Path:
+    def _save(self, trainer, tokenizer) -> Path:
         checkpoint = self.run_dir / "checkpoint"
         trainer.accelerator.wait_for_everyone()
         if trainer.accelerator.is_main_process:  # under `accelerate launch` one process writes the files
-            model = trainer.accelerator.unwrap_model(trainer.model)
-            if lora and self.settings.merge:
-                model = model.merge_and_unload()  # a plain HF folder that LocalLM.with_model loads like the base
-            model.save_pretrained(checkpoint)
-            tokenizer.save_pretrained(checkpoint)
+            save_trained(trainer.accelerator.unwrap_model(trainer.model), tokenizer, checkpoint,
+                         merge=self.settings.merge)
             history = trainer.state.log_history
             (self.run_dir / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
         trainer.accelerator.wait_for_everyone()

@@ -155,3 +155,17 @@ def test_a_lora_adapter_folder_serves_like_a_model(random_dir, tmp_path):
     tuned.close()
     assert isinstance(text, str) and tuned.model_path == tmp_path / "adapter"
     assert not torch.allclose(base_logits, tuned_logits)  # the adapter's (random, non-zero) weights are applied
+
+
+def test_with_model_loads_the_checkpoint_at_its_first_call_and_close_drops_it(random_dir):
+    """A checkpoint bound to a program that never runs here (an SFT stage's output that GRPO trains from its
+    own copy) must not hold a second set of weights; a directly built LocalLM still loads (and fails) at once."""
+    lm = LocalLM(random_dir, device="cpu", max_tokens=4)
+    assert lm.local_engine.loaded
+    tuned = lm.with_model(random_dir)
+    assert not tuned.local_engine.loaded
+    (text,) = tuned("hi")
+    assert isinstance(text, str) and tuned.local_engine.loaded
+    tuned.close()
+    lm.close()
+    assert not tuned.local_engine.loaded and not lm.local_engine.loaded

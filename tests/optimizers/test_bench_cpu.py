@@ -65,3 +65,25 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     assert all(e.wrong_tokens >= 1 and e.want != e.got for e in errors)
     table = out.split("| task | wrong tokens |")[1].splitlines()[2:]
     assert len([line for line in table if line.startswith("| ")]) == len(errors)
+
+
+def test_answer_mask_needs_no_generation_markers(tmp_path):
+    """Held-out scoring works on any chat template (a real model's has no `{% generation %}` markers): the
+    answer is what follows the prompt rendered with its generation prompt, as TRL masks prompt-completion rows."""
+    from transformers import AutoTokenizer
+
+    from crux_program.modules import DirectVerilog
+    from optimizers.render import render_examples
+    from optimizers.sft_rows import encode_rows
+
+    _, model_dir = _data(tmp_path)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    rows = render_examples(DirectVerilog(), gate_examples(2))
+    plain = AutoTokenizer.from_pretrained(model_dir)
+    plain.chat_template = plain.chat_template.replace("{% generation %}", "").replace("{% endgeneration %}", "")
+    assert plain.chat_template != tokenizer.chat_template, "the tiny template has markers to strip"
+    for marked, unmarked, row in zip(encode_rows(tokenizer, rows), encode_rows(plain, rows), rows):
+        assert marked == unmarked
+        answer = [t for t, m in zip(unmarked["input_ids"], unmarked["assistant_masks"]) if m]
+        assert row.completion[0]["content"] in tokenizer.decode(answer)
+        assert unmarked["assistant_masks"][0] == 0 and unmarked["assistant_masks"][-1] == 1

@@ -98,3 +98,16 @@ def test_gepa_reflects_on_simulator_feedback(examples, metric, tmp_path):
     _check_saved_and_evaluates(tmp_path, "gepa", examples, metric, 75.0)
     assert (tmp_path / "gepa").is_dir()
     assert isinstance(compiled, CruxPipeline)
+
+
+def test_mipro_holds_out_a_valset_and_refuses_auto_with_its_own_counts():
+    from optimizers.mipro import split_for_mipro
+
+    data = list(range(10))
+    train, val = split_for_mipro(data, None)
+    assert train == [0, 1] and val == list(range(2, 10)), "DSPy's rule: the last 80% scores candidates"
+    assert split_for_mipro(data, [99]) == (data, [99])
+    with pytest.raises(ValueError, match="at least 2"):
+        split_for_mipro([1], None)
+    with pytest.raises(ValueError, match="auto=light sets num_candidates"):
+        MiproSettings(auto="light", num_trials=5)

@@ -41,3 +41,17 @@ def test_hanging_design_times_out(rtllm_dir):
     with Verifier(SimConfig(jobs=1, timeout_s=2)) as verifier:
         r = verifier.check(p, silent)
     assert r.status in (Status.TIMEOUT, Status.MISMATCH), r.log_tail[-300:]
+
+
+def test_a_candidate_that_prints_pass_from_numbers_is_refused(rtllm_dir):
+    """RTLLM passes any output holding "pass"; a format and text built from numbers slip past string screening."""
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "adder_8bit")
+    wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
+             "  assign sum = 0; assign cout = 0;\n  string f; reg [31:0] s = 32'h70617373;\n"
+             "  initial begin f = {8'h25, 8'h73}; $display(f, s); end\nendmodule\n")
+    with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
+        r = verifier.check(p, wrong)
+        debug = verifier.check(p, reference_as_candidate(p).replace(
+            "endmodule", '  initial $display("debug");\nendmodule', 1))
+    assert r.status is Status.RUNTIME_ERROR and "must not print" in r.feedback, (r.status, r.feedback)
+    assert not debug.passed and "$display" in debug.feedback  # a right design that prints is refused too
