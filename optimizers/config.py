@@ -82,7 +82,7 @@ class SFTSettings:
     lora: train a LoRA adapter through PEFT (True) or all weights (False).
     merge: with LoRA, save the merged model (True; the program then loads it like any model) or the adapter.
     device: "auto" (CUDA when available), "cpu" or "cuda".
-    precision: "auto" (bf16 on CUDA, and on CPUs with native bf16 as autocast over fp32 weights), "fp32", "bf16".
+    precision: "auto" (bf16 on CUDA, fp32 on CPU), "fp32", "bf16" (on CPU: autocast over fp32 weights).
     max_length: tokens per rendered example; longer ones are truncated at the end (a warning counts them).
     optimizer: "adamw" (HF Trainer's default) or "muon" (Muon on the hidden weight matrices, AdamW on
         embeddings and norms, one learning rate: `optimizers.muon`); muon trains a from-scratch model in far

@@ -1,18 +1,22 @@
-"""Which precision a training run uses: bf16 mixed precision where the hardware does it natively.
+"""Which precision a training run uses: bf16 compute on CUDA, fp32 on CPU unless asked.
 
-On CUDA the model is loaded in bf16. On CPU the weights stay fp32 and HF's Trainer runs the forward pass under
-`torch.autocast("cpu", bfloat16)`: on CPUs with native bf16 dot products (AVX512-BF16, AMX) that is about 1.5x
-faster for the tiny model (compare `python -m optimizers.sft_bench --precision fp32` and `--precision bf16`); elsewhere bf16
-is emulated and slower, so "auto" keeps fp32 there.
+`auto`: bf16 on CUDA (weights: optimizers.model_folder.weights_dtype), fp32 on CPU. `bf16` on CPU keeps fp32
+weights and runs the forward pass under `torch.autocast("cpu", bfloat16)`. Whether that pays depends on the CPU
+and the model's width, so it is opt-in: on an EPYC with AVX512-BF16 (sessions 2-3) it was 1.5x faster at hidden
+256; on a Xeon with AMX (session 15) it was 1.5x *slower* at hidden 128 and 1.06x slower at 256, side by side
+(`python -m optimizers.sft_bench ... --max-steps 150 --precision fp32` against `--precision bf16`); without
+native bf16 it is emulated and slower still. fp32 also gives the same numerics on every CPU.
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 Precision = Literal["auto", "fp32", "bf16"]
 _NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +33,9 @@ def use_bf16(device: str, precision: str) -> bool:
     """Whether a run on `device` ("cpu" or "cuda") trains in bf16 under `precision` (auto, fp32, bf16)."""
     if precision not in ("auto", "fp32", "bf16"):
         raise ValueError(f"precision={precision!r}: choose auto, fp32 or bf16")
+    if precision == "bf16" and device == "cpu" and not cpu_has_native_bf16():
+        log.warning("precision=bf16 on a CPU without native bf16 (AVX512-BF16/AMX): bf16 is emulated and "
+                    "slower than fp32 here; precision=auto trains in fp32 on CPU.")
     if precision != "auto":
         return precision == "bf16"
-    return device == "cuda" or cpu_has_native_bf16()
+    return device == "cuda"  # CPU: fp32 (module docstring: bf16 autocast is slower on some native-bf16 CPUs)

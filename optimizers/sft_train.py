@@ -5,8 +5,8 @@ all weights) with the loss on the assistant answer only (TRL's conversational pr
 any chat template works, no `{% generation %}` markers needed), and saves a folder that loads with
 `AutoModelForCausalLM.from_pretrained` (the merged model) or, with `merge=False`, a PEFT adapter folder.
 Loading, weight dtypes and saving live in `optimizers.model_folder` (an adapter folder continues its adapter;
-CUDA computes in bf16, with fp32 master weights for a full fine-tune); CPU keeps fp32 weights and, where the
-CPU has native bf16 (`optimizers.precision`), computes under bf16 autocast. TRL and PEFT are imported here only, so code that
+CUDA computes in bf16, with fp32 master weights for a full fine-tune); CPU trains in fp32 unless
+`precision=bf16` asks for bf16 autocast (`optimizers.precision`). TRL and PEFT are imported here only, so code that
 does not train never pays for them.
 """
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _trl_config(settings: SFTSettings, device: str, out_dir: Path, rows: int = 1
     return SFTConfig(
         output_dir=str(out_dir / "trainer"),
         use_cpu=device == "cpu",
-        bf16=use_bf16(device, settings.precision),  # CPU: fp32 weights + bf16 autocast where native
+        bf16=use_bf16(device, settings.precision),  # CPU: fp32 unless precision=bf16 (autocast)
         gradient_checkpointing=False,  # tiny models: recomputation costs more than the memory it saves
         completion_only_loss=True,  # loss on the predictor's answer, never on the prompt
         max_length=settings.max_length,

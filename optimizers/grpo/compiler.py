@@ -78,7 +78,7 @@ def trl_config(settings: GRPOSettings, device: str, out_dir: Path):
 
     return GRPOConfig(
         output_dir=str(out_dir / "trainer"), use_cpu=device == "cpu",
-        bf16=use_bf16(device, settings.precision),  # CPU: fp32 weights + bf16 autocast where native
+        bf16=use_bf16(device, settings.precision),  # CPU: fp32 unless precision=bf16 (autocast)
         gradient_checkpointing=False,  # small models: recomputation costs more than the memory it saves
         num_generations=settings.num_generations, per_device_train_batch_size=settings.per_device_train_batch_size,
         gradient_accumulation_steps=settings.gradient_accumulation_steps, max_steps=settings.max_steps,

@@ -71,3 +71,32 @@ def test_submit_after_close_is_refused():
     batcher.close()  # idempotent
     with pytest.raises(RuntimeError, match="closed"):
         batcher.submit(1)
+
+
+def test_an_idle_worker_ends_and_the_next_job_starts_another():
+    """A thread that ran torch keeps an OpenMP team alive and slows every other thread's torch work (module
+    docstring), so the worker ends when idle; jobs after that still run, and close still works."""
+    import threading
+    import time
+
+    batcher = RequestBatcher(lambda jobs: [j * 2 for j in jobs], window_s=0.001, idle_s=0.05)
+    assert batcher.run(1) == 2 and batcher.worker_alive
+    deadline = time.monotonic() + 5
+    while batcher.worker_alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not batcher.worker_alive
+    assert not [t for t in threading.enumerate() if t.name == "lm-batcher"]
+    assert batcher.run(21) == 42, "a new worker takes the next job"
+    # many jobs from many threads, with the worker retiring between bursts: none is lost
+    results = []
+    for burst in range(5):
+        threads = [threading.Thread(target=lambda k=k: results.append(batcher.run(k))) for k in range(8)]
+        [t.start() for t in threads]
+        [t.join(5) for t in threads]
+        time.sleep(0.06 if burst % 2 else 0.0)
+    assert sorted(results) == sorted([2 * k for k in range(8)] * 5)
+    batcher.close()
+    time.sleep(0.1)
+    batcher.close()  # idempotent after the worker retired
+    with pytest.raises(RuntimeError, match="closed"):
+        batcher.submit(1)
