@@ -54,11 +54,11 @@ class RequestBatcher(Generic[Job, Result]):
     max_batch_size: the most jobs one batch holds.
     window_s: after a job arrives, how long to wait for another before running the batch (sliding, at most
         5 windows from the first job; jobs already queued are taken at once; a full batch runs at once).
-    idle_s: the worker thread ends after this long without a job (the module docstring says why).
+    idle_s: the worker thread ends after this long without a job (the module docstring says why); None: never.
     """
 
     def __init__(self, run_batch: Callable[[Sequence[Job]], Sequence[Result]], max_batch_size: int = 16,
-                 window_s: float = 0.02, name: str = "lm-batcher", idle_s: float = 2.0) -> None:
+                 window_s: float = 0.02, name: str = "lm-batcher", idle_s: float | None = 2.0) -> None:
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be at least 1")
         self._run_batch = run_batch

@@ -87,3 +87,13 @@ def test_answer_mask_needs_no_generation_markers(tmp_path):
         answer = [t for t, m in zip(unmarked["input_ids"], unmarked["assistant_masks"]) if m]
         assert row.completion[0]["content"] in tokenizer.decode(answer)
         assert unmarked["assistant_masks"][0] == 0 and unmarked["assistant_masks"][-1] == 1
+
+
+def test_idle_lm_bench_times_every_case(tmp_path, capsys):
+    from optimizers.bench_idle_lm import CASES, main
+
+    data, model = _data(tmp_path)
+    medians = main(["--data", str(data), "--model", str(model), "--steps", "2", "--rounds", "1",
+                    "--out", str(tmp_path / "out")])
+    assert set(medians) == set(CASES) and all(m > 0 for m in medians.values())
+    assert "| idle LM, worker kept |" in capsys.readouterr().out
