@@ -16,23 +16,10 @@ import json
 import logging
 from pathlib import Path
 
+from crux_program.lm.folders import adapter_base, tokenizer_folder
 from optimizers.precision import use_bf16
 
 log = logging.getLogger(__name__)
-
-
-def adapter_base(folder: Path) -> Path | None:
-    """The base model folder of a PEFT adapter folder (absolute), or None when `folder` is a full model."""
-    folder = Path(folder)
-    config = folder / "adapter_config.json"
-    if (folder / "config.json").exists() or not config.exists():
-        return None
-    named = Path(json.loads(config.read_text())["base_model_name_or_path"])
-    for candidate in ((named,) if named.is_absolute() else (folder / named, named)):
-        if (candidate / "config.json").exists():
-            return candidate.resolve()
-    raise FileNotFoundError(f"The adapter in {folder} names its base model {named}, which is not a local model "
-                            "folder. Edit base_model_name_or_path in its adapter_config.json to the base's path.")
 
 
 def weights_dtype(device: str, precision: str, lora: bool):
@@ -57,8 +44,7 @@ def load_for_training(model_path: Path, device: str, precision: str = "auto", lo
         keep_freed_memory()
     model_path = Path(model_path)
     base = adapter_base(model_path)
-    has_tokenizer = (model_path / "tokenizer_config.json").exists()
-    tokenizer = AutoTokenizer.from_pretrained(model_path if base is None or has_tokenizer else base)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder(model_path))
     if tokenizer.chat_template is None:
         raise ValueError(f"{model_path} has no chat template; the program's messages cannot be rendered. "
                          "Build the tiny model with crux_program.lm.build_tiny_model (it writes a ChatML template).")
@@ -102,7 +88,5 @@ def save_trained(model, tokenizer, checkpoint: Path, merge: bool) -> None:
     config_file = checkpoint / "adapter_config.json"
     if lora and not merge and config_file.exists():
         config = json.loads(config_file.read_text())
-        named = Path(config["base_model_name_or_path"])
-        if not named.is_absolute() and (named / "config.json").exists():
-            config["base_model_name_or_path"] = str(named.resolve())
-            config_file.write_text(json.dumps(config, indent=2))
+        config["base_model_name_or_path"] = str(adapter_base(checkpoint))
+        config_file.write_text(json.dumps(config, indent=2))

@@ -12,7 +12,7 @@ from sim.loaders import module_defs
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult, Status
 from sim.sandbox import SimDir
-from sim.screen import prints, screen
+from sim.screen import screen
 from sim import rtllm, verilog_eval
 
 LOG_TAIL_CHARS = 2000
@@ -67,9 +67,7 @@ def precheck(problem: Problem, code: str | None, config: SimConfig,
     verdict_from_text: the pass rule reads the output text (RTLLM's), so code that prints is refused too."""
     if code is None:
         return make_result(problem, None, Status.NO_CODE, feedback="no Verilog module found in the answer")
-    screened = screen(code)
-    if screened.ok and verdict_from_text:
-        screened = prints(code)
+    screened = screen(code, refuse_output=verdict_from_text)
     if not screened.ok:
         return make_result(problem, code, Status.RUNTIME_ERROR, feedback=f"refused: {screened.reason}")
     if config.gate:

@@ -16,7 +16,7 @@ its score is a training reward:
 Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is refused too;
 none of the 166 benchmark references nor the curriculum's designs use one).
 
-Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), `prints` also refuses
+Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), `refuse_output` also refuses
 any output task (`$display`, `$write`, `$strobe`, `$monitor`, their file forms, `$error`/`$fatal`/...): a string
 literal can be screened, but `$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the
 same (Icarus takes an SV string variable as a format).
@@ -95,8 +95,10 @@ def _verdict_tampering(code: str, bare: str) -> str | None:
     return None
 
 
-def screen(code: str) -> ScreenVerdict:
-    """Check candidate code for file access outside the simulation folder and for verdict tampering."""
+def screen(code: str, refuse_output: bool = False) -> ScreenVerdict:
+    """Check candidate code for file access outside the simulation folder and for verdict tampering.
+
+    refuse_output: the verdict is read from the output text (RTLLM's rule), so code that prints is refused too."""
     kept = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
     reason = _file_access(kept)
     if reason is None:
@@ -106,15 +108,9 @@ def screen(code: str) -> ScreenVerdict:
     if reason is None:
         bare = _STRING.sub('""', kept)
         reason = _verdict_tampering(kept, bare)
+        printing = _OUTPUT_TASK.search(bare) if reason is None and refuse_output else None
+        if printing:
+            reason = (f"{printing.group(0)}: this benchmark's verdict is read from the output text, so candidate "
+                      "code must not print (remove the debug output)")
     return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)
 
-
-def prints(code: str) -> ScreenVerdict:
-    """Refuse code that writes to the simulation output (for verdicts read from that text, module docstring)."""
-    bare = _STRING.sub('""', _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ",
-                                                     code))
-    m = _OUTPUT_TASK.search(bare)
-    if m:
-        return ScreenVerdict(False, f"{m.group(0)}: this benchmark's verdict is read from the output text, so "
-                                    "candidate code must not print (remove the debug output)")
-    return ScreenVerdict(True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crux_program.lm.batching import BatchStats, RequestBatcher
+from crux_program.lm.folders import tokenizer_folder
 from crux_program.lm.sampling import DrawSeeds, RowBudget, RowSampler, SampleSettings
 
 
@@ -64,22 +65,6 @@ def resolve_dtype(dtype: str, device: str):
             return torch.bfloat16
         return torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
-
-
-def tokenizer_folder(model_path: Path) -> Path:
-    """Where the tokenizer of `model_path` lives: the folder itself, or an adapter's base model folder."""
-    if (model_path / "config.json").exists():
-        return model_path
-    adapter_config = model_path / "adapter_config.json"
-    if not adapter_config.exists():
-        raise FileNotFoundError(f"No model folder at {model_path} (neither config.json nor adapter_config.json). "
-                                "Build one with crux_program.lm.tiny.build_tiny_model or point `model` at a local "
-                                "Hugging Face model folder.")
-    if (model_path / "tokenizer_config.json").exists():
-        return model_path
-    import json
-
-    return Path(json.loads(adapter_config.read_text())["base_model_name_or_path"])
 
 
 class LocalEngine:

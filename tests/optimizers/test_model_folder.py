@@ -6,7 +6,8 @@ import json
 import pytest
 import torch
 
-from optimizers.model_folder import adapter_base, weights_dtype
+from crux_program.lm.folders import adapter_base
+from optimizers.model_folder import weights_dtype
 
 
 def test_only_a_frozen_lora_base_on_cuda_loads_in_bf16():

@@ -130,6 +130,9 @@ def test_screen_refuses_verdict_tampering_and_hidden_file_tasks():
                 'initial $display("Your design passed");', 'initial $write("mismatches: 0 in 9 samples");',
                 "assign y = \\tb .x;"):
         assert not screen(bad).ok, bad
+    # where the verdict is read from the output (RTLLM), printing at all is refused; elsewhere it is allowed
+    assert not screen(legit, refuse_output=True).ok and "must not print" in screen(legit, refuse_output=True).reason
+    assert screen('// $display("x")\nassign y = 1;', refuse_output=True).ok  # a comment prints nothing
 
 
 def test_a_second_verdict_line_printed_by_the_candidate_is_not_a_pass(problem):
