@@ -21,8 +21,9 @@ from sim.problem import Problem
 from sim.result import SimResult
 
 
-JUDGE_VERSION = 3  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails;
-# 3: code that prints is refused where the verdict is read from the output (RTLLM)
+JUDGE_VERSION = 4  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails;
+# 3: code that prints is refused where the verdict is read from the output (RTLLM); 4: instead its output calls
+# are removed, code that ends the simulation ($finish/$stop/$fatal) is refused, and 0 compared samples is no pass
 
 
 @functools.lru_cache(maxsize=1)

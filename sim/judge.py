@@ -13,6 +13,7 @@ from sim.problem import Problem
 from sim.result import RewardParts, SimResult, Status
 from sim.sandbox import SimDir
 from sim.screen import screen
+from sim.silence import silence_output
 from sim import rtllm, verilog_eval
 
 LOG_TAIL_CHARS = 2000
@@ -60,14 +61,11 @@ def make_result(problem: Problem, code: str | None, status: Status, *, mismatche
                      feedback=feedback if feedback is not None else feedback_of(status, log))
 
 
-def precheck(problem: Problem, code: str | None, config: SimConfig,
-             verdict_from_text: bool = False) -> SimResult | None:
-    """Verdicts reached without a simulator: no code, refused file access, certain syntax error.
-
-    verdict_from_text: the pass rule reads the output text (RTLLM's), so code that prints is refused too."""
+def precheck(problem: Problem, code: str | None, config: SimConfig) -> SimResult | None:
+    """Verdicts reached without a simulator: no code, refused file access or tampering, certain syntax error."""
     if code is None:
         return make_result(problem, None, Status.NO_CODE, feedback="no Verilog module found in the answer")
-    screened = screen(code, refuse_output=verdict_from_text)
+    screened = screen(code)
     if not screened.ok:
         return make_result(problem, code, Status.RUNTIME_ERROR, feedback=f"refused: {screened.reason}")
     if config.gate:
@@ -80,7 +78,9 @@ def precheck(problem: Problem, code: str | None, config: SimConfig,
 def judge_testbench(problem: Problem, code: str | None, config: SimConfig) -> SimResult:
     """The benchmark's official rule for one candidate."""
     rtllm_rule = problem.source == "rtllm"  # RTLLM passes any output holding "pass"
-    early = precheck(problem, code, config, verdict_from_text=rtllm_rule)
+    if rtllm_rule and code is not None:
+        code = silence_output(code)  # nothing the candidate prints may reach the text the verdict is read from
+    early = precheck(problem, code, config)
     if early is not None:
         return early
     assert code is not None

@@ -13,13 +13,18 @@ its score is a training reward:
   testbench's and the differential harness's counters are reachable that way;
 - `force` / `release` / `$deposit` on anything;
 - a string literal holding a verdict text (`Mismatches:` of VerilogEval, `pass` of RTLLM's rule).
-Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is refused too;
-none of the 166 benchmark references nor the curriculum's designs use one).
+Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is allowed:
+its first name is indexed, and neither testbenches nor the differential harness have instance arrays).
 
-Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), `refuse_output` also refuses
-any output task (`$display`, `$write`, `$strobe`, `$monitor`, their file forms, `$error`/`$fatal`/...): a string
-literal can be screened, but `$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the
-same (Icarus takes an SV string variable as a format).
+A candidate may not end the simulation either (`$finish`, `$stop`, `$fatal`): VerilogEval's testbenches print
+their verdict line from a `final` block, so a candidate that stops the run at time 0 reads "Mismatches: 0 in 0
+samples", a pass under the official rule, and one that stops it early is judged on the few samples before.
+Hardware never ends a simulation; a testbench does.
+
+Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), the judge removes the
+candidate's output calls before the screen sees it (`sim.silence`): a string literal can be screened, but
+`$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule still
+matters there: a file name is printed in vvp's own messages (`VCD info: dumpfile pass.vcd opened ...`).
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ _FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
 # name.name outside strings, comments and numbers: the first name must not follow a word character, `$`, `'`
 # (a based number) or `.` (a named port connection is `.port(sig)`, preceded by `(` or `,`)
 _HIERARCHICAL = re.compile(r"(?<![\w$'.])([A-Za-z_][\w$]*|\\\S+\s)\s*\.\s*[A-Za-z_\\]")
-_OUTPUT_TASK = re.compile(r"\$(f?(display|write|strobe|monitor)[bho]?|error|warning|info|fatal)\b")
+_SIM_CONTROL = re.compile(r"\$(finish|stop|fatal|exit)(?![\w$])")
 _VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
 _STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
 _STRING = re.compile(_STRING_PATTERN)
@@ -84,6 +89,8 @@ def _file_access(code: str) -> str | None:
 def _verdict_tampering(code: str, bare: str) -> str | None:
     """Why `code` could set its own verdict; `bare` is `code` with strings and comments blanked."""
     for pattern, what in ((_FORCE, "force/release is not allowed in candidate code"),
+                          (_SIM_CONTROL, "candidate code must not end the simulation (the testbench decides when "
+                                         "it is over)"),
                           (_HIERARCHICAL, "hierarchical names are not allowed in candidate code (they reach "
                                           "the testbench's state)")):
         m = pattern.search(bare)
@@ -95,10 +102,8 @@ def _verdict_tampering(code: str, bare: str) -> str | None:
     return None
 
 
-def screen(code: str, refuse_output: bool = False) -> ScreenVerdict:
-    """Check candidate code for file access outside the simulation folder and for verdict tampering.
-
-    refuse_output: the verdict is read from the output text (RTLLM's rule), so code that prints is refused too."""
+def screen(code: str) -> ScreenVerdict:
+    """Check candidate code for file access outside the simulation folder and for verdict tampering."""
     kept = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
     reason = _file_access(kept)
     if reason is None:
@@ -108,9 +113,5 @@ def screen(code: str, refuse_output: bool = False) -> ScreenVerdict:
     if reason is None:
         bare = _STRING.sub('""', kept)
         reason = _verdict_tampering(kept, bare)
-        printing = _OUTPUT_TASK.search(bare) if reason is None and refuse_output else None
-        if printing:
-            reason = (f"{printing.group(0)}: this benchmark's verdict is read from the output text, so candidate "
-                      "code must not print (remove the debug output)")
     return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)
 

@@ -151,4 +151,9 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
         # (built from numbers, since sim.screen refuses it as a string), so its "0 mismatches" proves nothing.
         return TestbenchRun(Status.RUNTIME_ERROR, cls.mismatches, cls.samples,
                             log + "\nREFUSED: the candidate printed a verdict line of its own\n", seconds, compiled, "R")
+    if cls.code == "." and cls.samples == 0:
+        # "Mismatches: 0 in 0 samples": the run ended before the testbench compared anything (the official rule
+        # passes it; sim.screen refuses the $finish that does it, this catches any other way).
+        return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log + "\nREFUSED: no samples were compared\n", seconds,
+                            compiled, "R")
     return TestbenchRun(status_of(cls), cls.mismatches, cls.samples, log, seconds, compiled, cls.code)

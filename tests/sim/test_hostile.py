@@ -130,9 +130,31 @@ def test_screen_refuses_verdict_tampering_and_hidden_file_tasks():
                 'initial $display("Your design passed");', 'initial $write("mismatches: 0 in 9 samples");',
                 "assign y = \\tb .x;"):
         assert not screen(bad).ok, bad
-    # where the verdict is read from the output (RTLLM), printing at all is refused; elsewhere it is allowed
-    assert not screen(legit, refuse_output=True).ok and "must not print" in screen(legit, refuse_output=True).reason
-    assert screen('// $display("x")\nassign y = 1;', refuse_output=True).ok  # a comment prints nothing
+    assert screen("assign y = g[0].x;").ok  # a generate block's signal: indexed, so no testbench state
+
+
+@pytest.mark.parametrize("stop", ["initial $finish;", "initial $stop;", "initial $fatal;", "initial #1 $finish;",
+                                  "initial $finish(0);"])
+def test_a_candidate_that_ends_the_simulation_is_refused(problem, stop):
+    """VerilogEval's testbench prints its verdict from a `final` block: a $finish at time 0 reads "Mismatches: 0 in
+    0 samples", which the official rule passes, for a design that does nothing."""
+    wrong = HEADER + stop + "\nalways @(posedge clk) q <= 8'd0;\nendmodule\n"
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        r = verifier.check(problem, wrong)
+    assert r.status is Status.RUNTIME_ERROR and "must not end the simulation" in r.feedback, (r.status, r.feedback)
+
+
+def test_a_verilog_eval_log_that_compared_no_samples_is_not_a_pass(problem, tmp_path):
+    """The guard behind the screen: however the run ended early, 0 compared samples proves nothing."""
+    from sim.sandbox import SimDir
+    from sim.verilog_eval import classify_log, run_testbench
+
+    assert classify_log("Mismatches: 0 in 0 samples\n", "").code == "."  # what the official rule says
+    # $finish spelled through a macro the screen is not asked about here: run_testbench alone sees the run
+    wrong = HEADER + "initial $finish;\nalways @(posedge clk) q <= 8'd0;\nendmodule\n"
+    with SimDir() as workdir:
+        run = run_testbench(problem, wrong, SimConfig(jobs=1, timeout_s=10), workdir)
+    assert run.status is Status.RUNTIME_ERROR and "no samples were compared" in run.log
 
 
 def test_a_second_verdict_line_printed_by_the_candidate_is_not_a_pass(problem):

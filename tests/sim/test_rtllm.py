@@ -43,15 +43,20 @@ def test_hanging_design_times_out(rtllm_dir):
     assert r.status in (Status.TIMEOUT, Status.MISMATCH), r.log_tail[-300:]
 
 
-def test_a_candidate_that_prints_pass_from_numbers_is_refused(rtllm_dir):
-    """RTLLM passes any output holding "pass"; a format and text built from numbers slip past string screening."""
+def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
+    """RTLLM passes any output holding "pass"; a format and text built from numbers slip past string screening,
+    so the candidate's output calls are removed: the spoof fails, and a right design's debug output is harmless."""
     p = next(p for p in load_problems(rtllm_dir) if p.task_id == "adder_8bit")
     wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
              "  assign sum = 0; assign cout = 0;\n  string f; reg [31:0] s = 32'h70617373;\n"
-             "  initial begin f = {8'h25, 8'h73}; $display(f, s); end\nendmodule\n")
+             "  initial begin f = {8'h25, 8'h73}; $display(f, s); $fwrite(32'h8000_0001, f, s); end\nendmodule\n")
+    # a file name shows up in vvp's own messages ("VCD info: dumpfile pass.vcd opened"): still refused
+    named = wrong.replace("$display(f, s);", '$dumpfile("pass.vcd"); $dumpvars;')
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, wrong)
+        by_name = verifier.check(p, named)
         debug = verifier.check(p, reference_as_candidate(p).replace(
-            "endmodule", '  initial $display("debug");\nendmodule', 1))
-    assert r.status is Status.RUNTIME_ERROR and "must not print" in r.feedback, (r.status, r.feedback)
-    assert not debug.passed and "$display" in debug.feedback  # a right design that prints is refused too
+            "endmodule", '  initial $display("debug: bypass %d", a);\n  always @(a) $strobe("(a)");\nendmodule', 1))
+    assert r.status is Status.MISMATCH, (r.status, r.feedback)  # simulated, silenced, and wrong
+    assert by_name.status is Status.RUNTIME_ERROR and "verdict word" in by_name.feedback, by_name.feedback
+    assert debug.passed, (debug.status, debug.feedback)  # a right design that prints passes, as officially
