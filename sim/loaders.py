@@ -6,6 +6,8 @@ RTLLM data files are referenced by absolute path and copied into each run folder
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from sim.problem import Problem
@@ -27,6 +29,24 @@ class BenchmarkLayoutError(ValueError):
 def module_defs(source: str) -> list[str]:
     """Names of modules defined in `source`, in order."""
     return _MODULE_DEF.findall(_COMMENT.sub(" ", source))
+
+
+def suffix_names(source: str, names: Iterable[str], suffix: str) -> str:
+    """`source` with every whole-identifier use of each name in `names` renamed by appending `suffix`.
+
+    Longest names first, so `Adder` does not eat into `AdderTree`; a backtick-ed or escaped name is a different
+    identifier (a macro, `\\name`) and is left alone."""
+    for name in sorted(set(names), key=len, reverse=True):
+        source = re.sub(rf"(?<![\w$`\\]){re.escape(name)}(?![\w$])", name + suffix, source)
+    return source
+
+
+def hidden_suffix() -> str:
+    """A fresh suffix no candidate can guess, for the trusted modules a simulation compiles beside it.
+
+    The reference is compiled next to the candidate; under its published name (`RefModule`) a candidate could
+    instantiate it and pass by forwarding its outputs."""
+    return "_" + secrets.token_hex(6)
 
 
 def testbench_top(testbench: str) -> str | None:

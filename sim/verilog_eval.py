@@ -3,8 +3,10 @@
 The official Makefile compiles `iverilog -Wall -Winfloop -Wno-timescale -g2012 -s tb -o BIN sample.sv
 test.sv ref.sv` into a log, appends the output of `timeout 30 ./BIN` (and `TIMEOUT` when the timeout fired),
 and NVlabs' `scripts/sv-iv-analyze` classifies the log line by line. `classify_log` is that classifier;
-`run_testbench` runs the same commands inside the sandbox. The one deliberate difference: `vvp -n`, so a
-`$stop` ends the run instead of waiting for an interactive prompt.
+`run_testbench` runs the same commands inside the sandbox. Deliberate differences, each closing a way to pass
+without the design: `vvp -n` (a `$stop` ends the run instead of waiting at a prompt); the reference's modules
+are renamed with a fresh suffix (a candidate instantiating `RefModule` passed); a log that compared 0 samples,
+or that holds a second verdict line, is no pass (a candidate ending the run at time 0, or printing its own).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.config import SimConfig
+from sim.loaders import hidden_suffix, module_defs, suffix_names
 from sim.problem import Problem
 from sim.result import Status
 from sim.sandbox import run_sandboxed
@@ -125,8 +128,12 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
     sample, test, ref, binary = (workdir / "sample01.sv", workdir / "test.sv", workdir / "ref.sv",
                                  workdir / "sample01")
     sample.write_text(code)
-    test.write_text(problem.testbench or "")
-    ref.write_text(problem.reference)
+    # The reference's modules get a fresh suffix in ref.sv and the testbench: under its published name
+    # (`RefModule`) the candidate could instantiate it and forward its outputs, which the official flow passes.
+    hidden = [m for m in module_defs(problem.reference) if m != problem.top]
+    suffix = hidden_suffix()
+    test.write_text(suffix_names(problem.testbench or "", hidden, suffix))
+    ref.write_text(suffix_names(problem.reference, hidden, suffix))
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
                   max_file_mb=config.max_file_mb)
     tb_top = problem.tb_top or "tb"

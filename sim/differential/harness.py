@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from sim.interface import Clocking, ModuleIO, PortIO
+from sim.loaders import suffix_names
 
 WRAPPER_TOP = "diff_top"
 PERIOD_NS = 10  # posedge at 5 + 10k, negedge at 10k; cocotb changes inputs at 7 + 10k
@@ -32,10 +33,7 @@ def rename_modules(source: str, suffix: str) -> str:
     happens to share a module's name is renamed consistently too, so meaning is unchanged. `resetall` first
     stops `default_nettype none` or a `timescale` of an earlier file leaking into this one.
     """
-    text = source
-    for name in sorted(set(declared_modules(source)), key=len, reverse=True):
-        text = re.sub(rf"(?<![\w$`\\]){re.escape(name)}(?![\w$])", name + suffix, text)
-    return "`resetall\n" + text + "\n"
+    return "`resetall\n" + suffix_names(source, declared_modules(source), suffix) + "\n"
 
 
 def port_problems(reference: ModuleIO, candidate: ModuleIO) -> list[str]:

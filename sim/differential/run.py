@@ -21,6 +21,7 @@ from sim.differential.harness import (
 )
 from sim.differential.stimulus import DiffPlan, harvest_constants
 from sim.interface import Clocking, ModuleIO, VerilogParseError, infer_clocking, module_io
+from sim.loaders import hidden_suffix
 from sim.problem import Problem
 from sim.judge import make_result
 from sim.result import SimResult, Status
@@ -142,13 +143,15 @@ def _simulate(design: _Design, members: list[tuple[int, str]],
     folder = (design.workdir / f"sim_{tag}").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     ref_top = design.problem.reference_top
-    (folder / "ref.sv").write_text(rename_modules(design.problem.reference, "__ref"))
+    hidden = hidden_suffix()  # a candidate must not name the reference, nor a sibling candidate, to use it
+    (folder / "ref.sv").write_text(rename_modules(design.problem.reference, f"__ref{hidden}"))
     sources = [folder / "ref.sv"]
     for k, code in members:
         sources.append(folder / f"cand{k}.sv")
-        sources[-1].write_text(rename_modules(code, f"__c{k}"))
-    modules = [f"{design.problem.top}__c{k}" for k, _ in members]
-    (folder / "diff_top.sv").write_text(wrapper_source(design.io, design.clocking, f"{ref_top}__ref", modules))
+        sources[-1].write_text(rename_modules(code, f"__c{k}{hidden}"))
+    modules = [f"{design.problem.top}__c{k}{hidden}" for k, _ in members]
+    (folder / "diff_top.sv").write_text(wrapper_source(design.io, design.clocking, f"{ref_top}__ref{hidden}",
+                                                       modules))
     sources.append(folder / "diff_top.sv")
     failure = _build(design, folder, sources)
     if failure is not None:

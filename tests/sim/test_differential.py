@@ -127,3 +127,16 @@ def test_a_candidate_that_floods_the_log_is_told_so(tmp_path: Path):
     results = run_differential(_problem(), [GOOD, spam], config, tmp_path)
     assert [r.status for r in results] == [Status.PASS, Status.RUNTIME_ERROR]
     assert "printed more than 20000 bytes" in results[1].feedback
+
+
+def test_a_candidate_cannot_use_the_reference_or_a_sibling_by_name(tmp_path: Path):
+    """The reference is compiled beside the candidates; under a guessable name (`ref_dff__ref`, `dff__c0`) a
+    candidate could instantiate it and forward its outputs. The names carry a fresh suffix per simulation."""
+    ports = "(input clk, input rst_n, input [3:0] d, output [3:0] q, output [3:0] dbg)"
+    forward = (f"module dff{ports};\n  {{inst}} u(.clk(clk), .rst_n(rst_n), .d(d), .q(q), .dbg(dbg));\n"
+               "endmodule\n")
+    codes = [GOOD, forward.format(inst="ref_dff__ref"), forward.format(inst="dff__c0"),
+             forward.format(inst="ref_dff")]
+    results = run_differential(_problem(), codes, CONFIG, tmp_path)
+    assert results[0].passed
+    assert not any(r.passed for r in results[1:]), [(r.status, r.feedback) for r in results]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim import SimConfig, Status, Verifier
-from sim.loaders import load_problems
+from sim.loaders import load_problems, reference_as_candidate
 
 HEADER = "module TopModule(input clk, input [7:0] d, output reg [7:0] q);\n"
 
@@ -166,3 +166,14 @@ def test_a_second_verdict_line_printed_by_the_candidate_is_not_a_pass(problem):
         r = verifier.check(problem, spoof)
     assert r.status is Status.RUNTIME_ERROR, (r.status, r.log_tail)
     assert "verdict line of its own" in r.log_tail
+
+
+def test_a_candidate_cannot_instantiate_the_reference_it_is_compared_with(problem):
+    """VerilogEval compiles ref.sv (module RefModule) with the candidate: forwarding RefModule's outputs passes
+    the official flow. The reference's modules are renamed with a fresh suffix for every run."""
+    forward = HEADER.replace("output reg", "output") + "  RefModule r(.clk(clk), .d(d), .q(q));\nendmodule\n"
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        r = verifier.check(problem, forward)
+        right = verifier.check(problem, reference_as_candidate(problem))
+    assert r.status is Status.COMPILE_ERROR and "RefModule" in r.feedback, (r.status, r.feedback)
+    assert right.passed
