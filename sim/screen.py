@@ -24,7 +24,7 @@ Hardware never ends a simulation; a testbench does.
 Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), the judge removes the
 candidate's output calls before the screen sees it (`sim.silence`): a string literal can be screened, but
 `$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule still
-matters there: a file name is printed in vvp's own messages (`VCD info: dumpfile pass.vcd opened ...`).
+matters there: a file name is printed in vvp's own messages (`Unable to open pass.hex for reading`).
 """
 from __future__ import annotations
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 
 # Every Icarus system task that writes to the output: the display family and its file forms (an fd may be
-# stdout), $fputc, the SV severity tasks, and $printtimescale (it prints a hierarchical path the candidate names).
-OUTPUT_TASK = re.compile(r"\$(?:f?(?:display|write|strobe|monitor)[bho]?|fputc|error|warning|info|printtimescale)"
-                         r"(?![\w$])")
+# stdout), $fputc, the SV severity tasks, $printtimescale (it prints a scope the candidate names), and the VCD
+# tasks (vvp's VCD warnings quote signal names the candidate chooses).
+OUTPUT_TASK = re.compile(r"\$(?:f?(?:display|write|strobe|monitor)[bho]?|fputc|error|warning|info|printtimescale"
+                         r"|dump(?:file|vars|on|off|all|limit|flush|ports\w*))(?![\w$])")
 NO_OP = "$fflush"  # flushes the simulator's files; prints nothing
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 

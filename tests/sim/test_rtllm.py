@@ -50,8 +50,8 @@ def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
     wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
              "  assign sum = 0; assign cout = 0;\n  string f; reg [31:0] s = 32'h70617373;\n"
              "  initial begin f = {8'h25, 8'h73}; $display(f, s); $fwrite(32'h8000_0001, f, s); end\nendmodule\n")
-    # a file name shows up in vvp's own messages ("VCD info: dumpfile pass.vcd opened"): still refused
-    named = wrong.replace("$display(f, s);", '$dumpfile("pass.vcd"); $dumpvars;')
+    # a file name shows up in vvp's own messages ("Unable to open pass.hex"): still refused
+    named = wrong.replace("endmodule", 'reg [7:0] m [0:1]; initial $readmemh("pass.hex", m);\nendmodule')
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, wrong)
         by_name = verifier.check(p, named)

@@ -8,7 +8,8 @@ from sim.silence import silence_output
 
 @pytest.mark.parametrize("call", ['$display("a(b); c", x, (y + 1))', "$displayh(q)", "$fwrite(fd, \"%d\", q)",
                                   "$strobe", "$monitor ( a , b )", "$error(\"bad\")", "$fputc(65, 32'h8000_0001)",
-                                  "$printtimescale(u0)", "$fdisplayb(1, q)"])
+                                  "$printtimescale(u0)", "$fdisplayb(1, q)",
+                                  '$dumpfile("w.vcd")', "$dumpvars(0, m[0])"])
 def test_an_output_call_becomes_a_statement_that_prints_nothing(call):
     code = f"always @(posedge clk) begin\n  q <= d; {call};\nend\n"
     out = silence_output(code)
