@@ -108,16 +108,21 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
     if done:
         print(f"resuming: {len(done)} verdicts already in {args.out}", file=err)
     pending: dict[int, dict] = {}
-    with Verifier(config) as verifier, args.out.open("a" if args.resume else "w") as sink:
-        for j, result in verifier.iter_many(items[len(done):], progress=err.isatty()):
-            i = j + len(done)
-            pending[i] = result.verdict_row()
-            while written in pending:  # keep input order, flush as soon as the prefix is complete
-                row = pending.pop(written)
-                sink.write(json.dumps(row) + "\n")
-                sink.flush()
-                passed += row["passed"]
-                written += 1
+    try:
+        with Verifier(config) as verifier, args.out.open("a" if args.resume else "w") as sink:
+            for j, result in verifier.iter_many(items[len(done):], progress=err.isatty()):
+                i = j + len(done)
+                pending[i] = result.verdict_row()
+                while written in pending:  # keep input order, flush as soon as the prefix is complete
+                    row = pending.pop(written)
+                    sink.write(json.dumps(row) + "\n")
+                    sink.flush()
+                    passed += row["passed"]
+                    written += 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {written} of {len(items)} verdicts kept in {args.out}; run the same command with "
+              f"--resume to score the rest", file=err)
+        return 130
     if skipped:
         print(f"{skipped} input line(s) skipped, see the messages above", file=err)
     print(f"scored {written} samples: {passed} passed, {written - passed} failed", file=out)

@@ -97,17 +97,18 @@ class Verifier:
         """Like check_many, but yields (input index, result) as soon as each verdict exists."""
         yield from self._iter(items, parallel=True, progress=progress)
 
-    def close(self) -> None:
-        """Stop the worker processes."""
+    def close(self, now: bool = False) -> None:
+        """Stop the worker processes; `now`: kill the simulations still running too (the caller gave up)."""
         if self._pool is not None:
-            self._pool.close()
+            self._pool.terminate() if now else self._pool.close()
             self._pool = None
 
     def __enter__(self) -> "Verifier":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        # Leaving on Ctrl-C (or any error): nobody will read the pending verdicts, so stop their simulations.
+        self.close(now=exc_type is not None)
 
     # -- internals ----------------------------------------------------------------------------------
     def _judge(self, items: Sequence[tuple[Problem, str]], parallel: bool) -> list[SimResult]:

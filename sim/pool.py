@@ -11,6 +11,7 @@ submitted again.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import (FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor,
                                 as_completed, wait)
@@ -18,11 +19,23 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Sequence
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _worker_init() -> None:
+    """Ctrl-C is the parent's to handle (it reaches the whole foreground group, workers too); SIGTERM from the
+    parent's `terminate` becomes an exception, so `run_sandboxed` kills the simulation it is waiting on."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 def _fork_executor(workers: int) -> ProcessPoolExecutor:
     # fork: cheap to start, and callers need no `if __name__ == "__main__"` guard (forkserver and spawn re-import
     # the caller's main module). Workers only run subprocesses and pyslang, so locks held by parent threads at
     # fork time are never taken in them.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init)
 
 
 class ResilientPool:
@@ -55,6 +68,14 @@ class ResilientPool:
     def imap(self, fn: Callable[[Any], Any], items: Sequence[Any],
              on_crash: Callable[[Any, BaseException], Any]) -> Iterator[tuple[int, Any]]:
         """Yield (index, fn(item)) in completion order; a crash result comes from on_crash(item, exc)."""
+        try:
+            yield from self._imap(fn, items, on_crash)
+        except KeyboardInterrupt:  # stop every simulation now, not when each one's wall timeout comes
+            self.terminate()
+            raise
+
+    def _imap(self, fn: Callable[[Any], Any], items: Sequence[Any],
+              on_crash: Callable[[Any, BaseException], Any]) -> Iterator[tuple[int, Any]]:
         pending = list(range(len(items)))
         lost: list[int] = []  # their worker died in the shared pool: re-run alone
         while pending:
@@ -115,3 +136,18 @@ class ResilientPool:
     def close(self) -> None:
         """Stop the workers."""
         self._reset()
+
+    def terminate(self) -> None:
+        """Stop the workers now: each kills the simulation it is running (its process group) and exits."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # ProcessPoolExecutor has no public terminate before Python 3.14 (`terminate_workers`).
+        workers = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for proc in workers:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in workers:
+            proc.join(timeout=5)

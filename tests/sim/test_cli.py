@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sim.loaders import load_problems, reference_as_candidate
@@ -64,3 +67,49 @@ def test_resume_scores_only_the_rest(rtllm_dir, tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == "scored 10 samples: 8 passed, 2 failed"
     assert [json.loads(a)["task_id"] for a in out.read_text().splitlines()] == \
         [json.loads(b)["task_id"] for b in full]
+
+
+def _live_under(folder: Path) -> list[str]:
+    """Processes still running with their working folder under `folder` (a zombie has no cwd to read)."""
+    found = []
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        try:
+            if Path(os.readlink(cwd)).is_relative_to(folder):
+                found.append((cwd.parent / "comm").read_text().strip())
+        except OSError:
+            continue
+    return found
+
+
+def test_ctrl_c_keeps_the_verdicts_stops_the_simulations_and_resume_finishes(verilog_eval_dir, tmp_path):
+    """Ctrl-C reaches the whole foreground group: a message, exit 130, every verdict written so far kept whole,
+    no simulator left running, and `--resume` scores exactly the rest."""
+    out, sims = tmp_path / "v.jsonl", tmp_path / "sims"
+    sims.mkdir()
+    cmd = [sys.executable, "-m", "sim", "score", "--problems", str(verilog_eval_dir), "--references", "--out",
+           str(out), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "TMPDIR": str(sims)}, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 3):
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    kept = [json.loads(line) for line in out.read_text().splitlines()]  # every line whole
+    assert proc.returncode == 130 and "--resume" in stderr and "Traceback" not in stderr, stderr[-800:]
+    total = len(load_problems(verilog_eval_dir))
+    assert 3 <= len(kept) < total
+    for _ in range(40):  # killed groups may take a moment to go
+        if not _live_under(sims):
+            break
+        time.sleep(0.05)
+    assert _live_under(sims) == []
+    resumed = _run(*cmd[3:], "--resume")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert resumed.returncode == 0 and f"resuming: {len(kept)} verdicts" in resumed.stderr
+    assert [r["task_id"] for r in rows] == [p.task_id for p in load_problems(verilog_eval_dir)]
+    assert rows[:len(kept)] == kept
