@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -254,7 +255,14 @@ class SweepSummaryCallback(Callback):
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    return run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        return run(cfg, run_dir)
+    except KeyboardInterrupt:
+        # Samples and verdicts are on disk as they were produced; say how to pick them up, not a traceback.
+        print(f"\ninterrupted: what was produced is in {run_dir}; rerun with hydra.run.dir={run_dir} and the same "
+              "overrides to resume the evaluation (a compiler stage starts again)", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

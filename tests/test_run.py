@@ -144,3 +144,49 @@ def test_a_stage_program_gives_back_its_model_after_its_evaluation():
     release_lms(program, keep=run_lm)
     assert (stage_lm.closed, run_lm.closed) == (1, 0)
     assert all(p.lm is None for p in program.predictors())
+
+
+def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_path, verilog_eval_dir):
+    """Ctrl-C in the middle of an evaluation: exit 130 with the resume command, no traceback, every sample written
+    so far kept; the same command with that run folder asks the model only for the missing answers."""
+    import signal
+    import time
+
+    problems = load_problems(verilog_eval_dir)[:6]
+    engine = ReferenceEngine(problems)
+    slow = {"on": True}
+
+    def reply(call) -> str:
+        if slow["on"]:
+            time.sleep(0.7)  # slow enough to interrupt between answers
+        system = next((m["content"] for m in call.messages if m.get("role") == "system"), "")
+        return engine.answer(system if isinstance(system, str) else "", call.last_user_text)
+
+    run_dir = tmp_path / "run"
+    with OpenAIStubServer(reply=reply, models=["stub-coder"]) as server:
+        args = ["lm=openai", "lm.model=stub-coder", f"lm.api_base={server.base_url}", "data=verilog_eval",
+                f"data.task_ids=[{','.join(p.task_id for p in problems)}]", "data.limit=null",
+                "task.eval.num_threads=1", f"hydra.run.dir={run_dir}"]
+        proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), *args], cwd=REPO, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        samples = run_dir / "samples.jsonl"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and (not samples.exists() or not samples.read_text().strip()):
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        kept = [json.loads(line) for line in samples.read_text().splitlines()]
+        assert proc.returncode == 130 and f"hydra.run.dir={run_dir}" in stderr, stderr[-2000:]
+        assert "Traceback" not in stderr and 1 <= len(kept) < len(problems)
+        slow["on"] = False
+        engine.calls.clear()
+        run_py(*args)
+    asked = {c["task_id"] for c in engine.calls}
+    assert asked == {p.task_id for p in problems} - {s["task_id"] for s in kept}
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["n_problems"] == len(problems)
