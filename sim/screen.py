@@ -4,6 +4,8 @@ Icarus' file system tasks (`$fopen`, `$readmemh`, `$writememh`, `$dumpfile`, ...
 paths as written, so a candidate could read `/etc/passwd` or write anywhere the user can. The run folder and
 rlimits cannot stop that, so candidate code (never the trusted testbench) is screened before simulation:
 a path must be a plain relative string literal without `..`; a computed path cannot be checked and is refused.
+Files may be read, never written (`$fopen` in a mode other than "r", `$writemem*`): RTLLM testbenches read their
+expected values from data files in the run folder, which a candidate could otherwise overwrite.
 A file task must be called where it is named: a macro (`` `define F $fopen ``) or token pasting (``` `` ```)
 would hide the call from this screen, so both are refused.
 
@@ -37,6 +39,11 @@ _FILE_TASKS = ("fopen", "fopenr", "fopenw", "fopena", "readmemh", "readmemb", "w
 _PATH_FIRST = [t for t in _FILE_TASKS if t != "fread"]
 _TASK_CALL = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\s*\(\s*([^,)]*)")
 _TASK_NAME = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\b(?!\s*\()")
+# Writing is refused outright: RTLLM testbenches read expected values from data files in the run folder
+# (`$readmemh("reference.txt", ...)` after a delay), which a candidate could overwrite with its own answers.
+_WRITE_TASK = re.compile(r"\$(fopenw|fopena|writememh|writememb)\b")
+_FOPEN = re.compile(r"\$fopen\s*\(\s*([^,)]*)(?:,\s*([^)]*))?\)?")
+_READ_MODES = {'"r"', '"rb"'}
 _INCLUDE = re.compile(r"`include\s*([\"<][^\">]*[\">])?")
 _FORBIDDEN = re.compile(r"\$(system|ivl_|vpi_|root\b|deposit\b)\w*")
 _TOKEN_PASTE = re.compile(r"``")
@@ -68,12 +75,28 @@ def _safe_literal(arg: str) -> bool:
     return bool(path) and not path.startswith(("/", "~", "\\")) and ".." not in path and ":" not in path and "\\" not in path
 
 
+def _file_writing(code: str) -> str | None:
+    """Why `code` (comments blanked, strings kept) could write a file; None if it only reads."""
+    m = _WRITE_TASK.search(code)
+    if m:
+        return f"{m.group(0)}: candidate code must not write files"
+    for m in _FOPEN.finditer(code):
+        mode = m.group(2)
+        if mode is None or mode.strip() not in _READ_MODES:
+            return (f"{m.group(0).strip()}: candidate code may open files for reading only, not writing (mode \"r\"); "
+                    "a testbench reads its expected values from files in the run folder")
+    return None
+
+
 def _file_access(code: str) -> str | None:
     """Why `code` (comments blanked, strings kept) could touch a file outside its folder; None if it cannot."""
     for m in _TASK_CALL.finditer(code):
         if not _safe_literal(m.group(2)):
             return (f"${m.group(1)}({m.group(2).strip()}): only plain relative file names are allowed inside the "
                     "simulation folder")
+    writing = _file_writing(code)
+    if writing:
+        return writing
     bare = _TASK_NAME.search(code)
     if bare:
         return f"{bare.group(0)} named without a direct call (in a macro?): file tasks must be called where named"

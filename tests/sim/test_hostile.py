@@ -114,6 +114,12 @@ def test_screen_allows_plain_relative_files_only():
     assert screen('initial $readmemh("data.txt", m);').ok
     assert screen('initial $dumpfile("wave.vcd");').ok
     assert screen('// $readmemh("/etc/passwd", m); in a comment\n').ok
+    assert screen('initial f = $fopen("data.txt", "r");').ok  # reading is fine
+    # writing is not: RTLLM testbenches read expected values from files a candidate could overwrite
+    for bad in ('initial f = $fopen("reference.txt", "w");', 'initial f = $fopen("reference.txt");',
+                'initial f = $fopen("reference.txt", mode);', 'initial $writememh("reference.txt", m);',
+                'initial f = $fopena("reference.txt");', 'initial f = $fopen("r.txt", "r+");'):
+        assert not screen(bad).ok and "writ" in screen(bad).reason, bad
     for bad in ('$readmemh("/etc/passwd", m)', '$fopen("a/../../x")', '$readmemb("~/.ssh/id_rsa", m)',
                 r'$readmemh("\057etc/passwd", m)', '$fopen(`PATH)', '$writememh("C:/x", m)'):
         assert not screen(bad).ok, bad
