@@ -83,8 +83,8 @@ def _file_writing(code: str) -> str | None:
     for m in _FOPEN.finditer(code):
         mode = m.group(2)
         if mode is None or mode.strip() not in _READ_MODES:
-            return (f"{m.group(0).strip()}: candidate code may open files for reading only, not writing (mode \"r\"); "
-                    "a testbench reads its expected values from files in the run folder")
+            return (f"{m.group(0).strip()}: candidate code may open files for reading only, not writing "
+                    "(mode \"r\"); a testbench reads its expected values from files in the run folder")
     return None
 
 
