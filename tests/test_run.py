@@ -152,6 +152,8 @@ def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_pat
     import signal
     import time
 
+    from tests.interrupt import sigint_as_in_a_terminal
+
     problems = load_problems(verilog_eval_dir)[:6]
     engine = ReferenceEngine(problems)
     slow = {"on": True}
@@ -169,7 +171,7 @@ def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_pat
                 "task.eval.num_threads=1", f"hydra.run.dir={run_dir}"]
         proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), *args], cwd=REPO, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
         samples = run_dir / "samples.jsonl"
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and (not samples.exists() or not samples.read_text().strip()):

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from sim.loaders import load_problems, reference_as_candidate
+from tests.interrupt import sigint_as_in_a_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,6 +90,7 @@ def test_ctrl_c_keeps_the_verdicts_stops_the_simulations_and_resume_finishes(ver
     cmd = [sys.executable, "-m", "sim", "score", "--problems", str(verilog_eval_dir), "--references", "--out",
            str(out), "--jobs", "2"]
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "TMPDIR": str(sims)}, start_new_session=True,
+                            preexec_fn=sigint_as_in_a_terminal,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 3):
