@@ -25,7 +25,7 @@ JUDGE_VERSION = 4  # 2: the screen refuses verdict tampering; a second VerilogEv
 # 3: code that prints is refused where the verdict is read from the output (RTLLM); 4: instead its output calls
 # are removed, code that ends the simulation ($finish/$stop/$fatal) is refused, 0 compared samples is no pass,
 # the reference's module names get a fresh suffix (a candidate instantiating RefModule passed), and file
-# writing is refused (RTLLM testbenches read expected values from files in the run folder)
+# access is refused (a candidate playing back calendar's reference.txt passed RTLLM)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,13 +1,12 @@
 """A cheap static screen for candidate code that would reach outside its simulation or fake a verdict.
 
-Icarus' file system tasks (`$fopen`, `$readmemh`, `$writememh`, `$dumpfile`, ...) and `` `include `` take
-paths as written, so a candidate could read `/etc/passwd` or write anywhere the user can. The run folder and
-rlimits cannot stop that, so candidate code (never the trusted testbench) is screened before simulation:
-a path must be a plain relative string literal without `..`; a computed path cannot be checked and is refused.
-Files may be read, never written (`$fopen` in a mode other than "r", `$writemem*`): RTLLM testbenches read their
-expected values from data files in the run folder, which a candidate could otherwise overwrite.
-A file task must be called where it is named: a macro (`` `define F $fopen ``) or token pasting (``` `` ```)
-would hide the call from this screen, so both are refused.
+Icarus' file system tasks (`$fopen`, `$readmemh`, `$writememh`, ...) and `` `include `` take paths as written, so
+a candidate could read `/etc/passwd` or write anywhere the user can; the run folder and rlimits cannot stop that.
+Inside the run folder they are no better: it holds the testbench's own data (RTLLM testbenches read their expected
+values from files there), which a candidate could read back as its answers or overwrite with them. Spec-to-RTL
+answers ship no files, so candidate code (never the trusted testbench) may not read, write or include any.
+`$dumpfile` alone stays, with a plain relative path literal. A task named in a macro (`` `define F $fopen ``)
+is caught like a call; token pasting (``` `` ```) could assemble a name from pieces, so it is refused.
 
 A candidate is also refused when it could decide its own verdict rather than earn it, which matters most where
 its score is a training reward:
@@ -25,26 +24,24 @@ Hardware never ends a simulation; a testbench does.
 
 Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), the judge removes the
 candidate's output calls before the screen sees it (`sim.silence`): a string literal can be screened, but
-`$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule still
-matters there: a file name is printed in vvp's own messages (`Unable to open pass.hex for reading`).
+`$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule stays
+as a second line of defence (vvp quotes file names in its own messages; file tasks are refused anyway).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_FILE_TASKS = ("fopen", "fopenr", "fopenw", "fopena", "readmemh", "readmemb", "writememh", "writememb",
-               "dumpfile", "sreadmemh", "sreadmemb", "fread")
-# $fread's first argument is a target, not a path; it needs an fd from $fopen, which is screened.
-_PATH_FIRST = [t for t in _FILE_TASKS if t != "fread"]
-_TASK_CALL = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\s*\(\s*([^,)]*)")
-_TASK_NAME = re.compile(r"\$(" + "|".join(_PATH_FIRST) + r")\b(?!\s*\()")
-# Writing is refused outright: RTLLM testbenches read expected values from data files in the run folder
-# (`$readmemh("reference.txt", ...)` after a delay), which a candidate could overwrite with its own answers.
-_WRITE_TASK = re.compile(r"\$(fopenw|fopena|writememh|writememb)\b")
-_FOPEN = re.compile(r"\$fopen\s*\(\s*([^,)]*)(?:,\s*([^)]*))?\)?")
-_READ_MODES = {'"r"', '"rb"'}
-_INCLUDE = re.compile(r"`include\s*([\"<][^\">]*[\">])?")
+# Candidate code may not touch files at all: the run folder holds the testbench's own data (RTLLM testbenches
+# `$readmemh("reference.txt", ...)` their expected values), which a candidate could read back as its answers or
+# overwrite with them. Spec-to-RTL answers ship no data files, so no honest answer needs one. The `$fd*` tasks
+# need a descriptor from `$fopen`; `$fgetc(STDIN)` reads the sandbox's /dev/null.
+_FILE_TASK = re.compile(r"\$(fopen\w*|s?readmem[hb]|writemem[hb]|fread|fscanf|fgets|fgetc|ungetc)(?![\w$])")
+# $dumpfile stays (some answers dump waves; under RTLLM's rule the judge removes it with the output calls), with
+# a plain relative path, called where it is named.
+_DUMPFILE_CALL = re.compile(r"\$dumpfile\s*\(\s*([^,)]*)")
+_DUMPFILE_NAME = re.compile(r"\$dumpfile\b(?!\s*\()")
+_INCLUDE = re.compile(r"`include\b")
 _FORBIDDEN = re.compile(r"\$(system|ivl_|vpi_|root\b|deposit\b)\w*")
 _TOKEN_PASTE = re.compile(r"``")
 _FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
@@ -75,37 +72,22 @@ def _safe_literal(arg: str) -> bool:
     return bool(path) and not path.startswith(("/", "~", "\\")) and ".." not in path and ":" not in path and "\\" not in path
 
 
-def _file_writing(code: str) -> str | None:
-    """Why `code` (comments blanked, strings kept) could write a file; None if it only reads."""
-    m = _WRITE_TASK.search(code)
-    if m:
-        return f"{m.group(0)}: candidate code must not write files"
-    for m in _FOPEN.finditer(code):
-        mode = m.group(2)
-        if mode is None or mode.strip() not in _READ_MODES:
-            return (f"{m.group(0).strip()}: candidate code may open files for reading only, not writing "
-                    "(mode \"r\"); a testbench reads its expected values from files in the run folder")
-    return None
-
-
 def _file_access(code: str) -> str | None:
-    """Why `code` (comments blanked, strings kept) could touch a file outside its folder; None if it cannot."""
-    for m in _TASK_CALL.finditer(code):
-        if not _safe_literal(m.group(2)):
-            return (f"${m.group(1)}({m.group(2).strip()}): only plain relative file names are allowed inside the "
-                    "simulation folder")
-    writing = _file_writing(code)
-    if writing:
-        return writing
-    bare = _TASK_NAME.search(code)
+    """Why `code` (comments blanked, strings kept) could touch a file; None if it cannot."""
+    m = _FILE_TASK.search(code)
+    if m:
+        return (f"{m.group(0)}: candidate code must not read or write files (the run folder holds the "
+                "testbench's own data, such as its expected values)")
+    for m in _DUMPFILE_CALL.finditer(code):
+        if not _safe_literal(m.group(1)):
+            return f"$dumpfile({m.group(1).strip()}): only a plain relative file name is allowed"
+    bare = _DUMPFILE_NAME.search(code)
     if bare:
-        return f"{bare.group(0)} named without a direct call (in a macro?): file tasks must be called where named"
+        return f"{bare.group(0)} named without a direct call (in a macro?): it must be called where named"
     if _TOKEN_PASTE.search(code):
         return "`` token pasting is not allowed in candidate code (it can assemble system task names)"
-    for m in _INCLUDE.finditer(code):
-        target = m.group(1) or ""
-        if not (target.startswith('"') and _safe_literal(target)):
-            return f"`include {target}: only plain relative file names are allowed"
+    if _INCLUDE.search(code):
+        return "`include: candidate code must be self-contained (the run folder holds the testbench's files)"
     return None
 
 

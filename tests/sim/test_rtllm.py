@@ -50,8 +50,8 @@ def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
     wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
              "  assign sum = 0; assign cout = 0;\n  string f; reg [31:0] s = 32'h70617373;\n"
              "  initial begin f = {8'h25, 8'h73}; $display(f, s); $fwrite(32'h8000_0001, f, s); end\nendmodule\n")
-    # a file name shows up in vvp's own messages ("Unable to open pass.hex"): still refused
-    named = wrong.replace("endmodule", 'reg [7:0] m [0:1]; initial $readmemh("pass.hex", m);\nendmodule')
+    # a literal holding the verdict word is still refused outright (a second line of defence)
+    named = wrong.replace("endmodule", 'localparam [31:0] W = "pass";\nendmodule')
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, wrong)
         by_name = verifier.check(p, named)
@@ -60,3 +60,16 @@ def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
     assert r.status is Status.MISMATCH, (r.status, r.feedback)  # simulated, silenced, and wrong
     assert by_name.status is Status.RUNTIME_ERROR and "verdict word" in by_name.feedback, by_name.feedback
     assert debug.passed, (debug.status, debug.feedback)  # a right design that prints passes, as officially
+
+
+def test_a_candidate_cannot_play_back_the_testbench_expected_values(rtllm_dir):
+    """calendar's testbench reads its expected outputs from reference.txt in the run folder; a candidate that
+    reads the same file and plays it back passed before candidate code was barred from files."""
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "calendar")
+    playback = ("module calendar(input CLK, input RST, output [5:0] Hours, output [5:0] Mins, output [5:0] Secs);\n"
+                "  reg [17:0] mem [0:4100];\n  integer k = 0;\n  initial $readmemh(\"reference.txt\", mem);\n"
+                "  always @(posedge CLK) if (RST) k <= 1; else k <= k + 1;\n"
+                "  assign {Hours, Mins, Secs} = mem[k];\nendmodule\n")
+    with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
+        r = verifier.check(p, playback)
+    assert r.status is Status.RUNTIME_ERROR and "must not read or write files" in r.feedback, (r.status, r.feedback)
