@@ -6,7 +6,8 @@ and NVlabs' `scripts/sv-iv-analyze` classifies the log line by line. `classify_l
 `run_testbench` runs the same commands inside the sandbox. Deliberate differences, each closing a way to pass
 without the design: `vvp -n` (a `$stop` ends the run instead of waiting at a prompt); the reference's modules
 are renamed with a fresh suffix (a candidate instantiating `RefModule` passed); a log that compared 0 samples,
-or that holds a second verdict line, is no pass (a candidate ending the run at time 0, or printing its own).
+holds a second verdict line, or comes from a run that did not exit cleanly is no pass (a candidate ending the
+run at time 0, printing a verdict of its own, or crashing the simulator after printing one).
 """
 from __future__ import annotations
 
@@ -145,22 +146,32 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
     if comp.output_capped:
         return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, False, "R")
     compiled = compile_ok(log, comp.returncode)
+    vvp_status: int | None = None
     if binary.exists():
         run = run_sandboxed(["vvp", "-n", binary.name], workdir, config.timeout_s, **limits)
-        log, seconds = log + run.output, seconds + run.seconds
+        log, seconds, vvp_status = log + run.output, seconds + run.seconds, run.returncode
         if run.timed_out:
             log += "TIMEOUT\n"  # what the official Makefile appends when `timeout 30` fires
         elif run.output_capped:
             return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, compiled, "R")
     cls = classify_log(log, code)
-    if cls.code == "." and len(_VERDICT_LINE.findall(log)) > 1:
-        # Every VerilogEval testbench prints its verdict line once; a second one came from the candidate
-        # (built from numbers, since sim.screen refuses it as a string), so its "0 mismatches" proves nothing.
-        return TestbenchRun(Status.RUNTIME_ERROR, cls.mismatches, cls.samples,
-                            log + "\nREFUSED: the candidate printed a verdict line of its own\n", seconds, compiled, "R")
-    if cls.code == "." and cls.samples == 0:
-        # "Mismatches: 0 in 0 samples": the run ended before the testbench compared anything (the official rule
-        # passes it; sim.screen refuses the $finish that does it, this catches any other way).
-        return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log + "\nREFUSED: no samples were compared\n", seconds,
-                            compiled, "R")
+    refused = _unproven_pass(cls, log, vvp_status) if cls.code == "." else None
+    if refused:
+        return TestbenchRun(Status.RUNTIME_ERROR, cls.mismatches, cls.samples, log + f"\nREFUSED: {refused}\n",
+                            seconds, compiled, "R")
     return TestbenchRun(status_of(cls), cls.mismatches, cls.samples, log, seconds, compiled, cls.code)
+
+
+def _unproven_pass(cls: OfficialClass, log: str, vvp_status: int | None) -> str | None:
+    """Why a log the official rule passes does not show the testbench's own verdict; None if it does.
+
+    The official rule passes any log holding "Mismatches: 0 in N samples". Every VerilogEval testbench prints that
+    line once, from a `final` block, after a clean `$finish`; a log that departs from that let the candidate
+    decide (sim.screen refuses the obvious ways: a verdict string, `$finish`; these catch any other)."""
+    if len(_VERDICT_LINE.findall(log)) > 1:  # the second one came from the candidate, built from numbers
+        return "the candidate printed a verdict line of its own"
+    if cls.samples == 0:  # "Mismatches: 0 in 0 samples": the run ended before anything was compared
+        return "no samples were compared"
+    if vvp_status != 0:  # a crash after the candidate printed a line: the testbench's final block never ran
+        return f"the simulator did not finish cleanly (exit status {vvp_status})"
+    return None

@@ -181,3 +181,26 @@ def test_a_candidate_cannot_instantiate_the_reference_it_is_compared_with(proble
         right = verifier.check(problem, reference_as_candidate(problem))
     assert r.status is Status.COMPILE_ERROR and "RefModule" in r.feedback, (r.status, r.feedback)
     assert right.passed
+
+
+def test_a_crash_after_a_printed_verdict_line_is_not_a_pass(problem, monkeypatch):
+    """A candidate that prints "Mismatches: 0 in N samples" and then crashes the simulator (the testbench's final
+    block never runs, so there is one verdict line, the candidate's) must not pass. The crash is staged: the vvp
+    run is replaced by its outcome."""
+    import sim.verilog_eval as ve
+    from sim.sandbox import SandboxResult, SimDir
+
+    real = ve.run_sandboxed
+
+    def crashed_after_printing(cmd, *args, **kwargs):
+        result = real(cmd, *args, **kwargs)
+        if cmd[0] != "vvp":
+            return result
+        return SandboxResult(returncode=-11, output="Mismatches: 0 in 41 samples\n", timed_out=False,
+                             output_capped=False, seconds=result.seconds)
+
+    monkeypatch.setattr(ve, "run_sandboxed", crashed_after_printing)
+    assert ve.classify_log("Mismatches: 0 in 41 samples\n", "").code == "."  # the official rule's verdict
+    with SimDir() as workdir:
+        run = ve.run_testbench(problem, reference_as_candidate(problem), SimConfig(jobs=1, timeout_s=10), workdir)
+    assert run.status is Status.RUNTIME_ERROR and "did not finish cleanly (exit status -11)" in run.log
