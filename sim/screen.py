@@ -53,7 +53,7 @@ _VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
 _STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
 _STRING = re.compile(_STRING_PATTERN)
 # Strings are matched together with comments so that a "/*" inside a string cannot hide code.
-_STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?\*/', re.DOTALL)
+STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def _verdict_tampering(code: str, bare: str) -> str | None:
 
 def screen(code: str) -> ScreenVerdict:
     """Check candidate code for file access outside the simulation folder and for verdict tampering."""
-    kept = _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
+    kept = STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
     reason = _file_access(kept)
     if reason is None:
         bad = _FORBIDDEN.search(kept)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 
+from sim.screen import STRING_OR_COMMENT
+
 # Every Icarus system task that writes to the output: the display family and its file forms (an fd may be
 # stdout), $fputc, the SV severity tasks, $printtimescale (it prints a scope the candidate names), and the VCD
 # tasks (vvp's VCD warnings quote signal names the candidate chooses).
 OUTPUT_TASK = re.compile(r"\$(?:f?(?:display|write|strobe|monitor)[bho]?|fputc|error|warning|info|printtimescale"
                          r"|dump(?:file|vars|on|off|all|limit|flush|ports\w*))(?![\w$])")
 NO_OP = "$fflush"  # flushes the simulator's files; prints nothing
-_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
 def _blank(text: str) -> str:
@@ -52,7 +53,7 @@ def _call_end(bare: str, start: int) -> int:
 
 def silence_output(code: str) -> str:
     """`code` with every output task call replaced by `$fflush` (strings and comments elsewhere untouched)."""
-    bare = _STRING_OR_COMMENT.sub(lambda m: _blank(m.group(0)), code)
+    bare = STRING_OR_COMMENT.sub(lambda m: _blank(m.group(0)), code)
     parts: list[str] = []
     pos = 0
     for m in OUTPUT_TASK.finditer(bare):

@@ -149,10 +149,9 @@ def test_a_stage_program_gives_back_its_model_after_its_evaluation():
 def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_path, verilog_eval_dir):
     """Ctrl-C in the middle of an evaluation: exit 130 with the resume command, no traceback, every sample written
     so far kept; the same command with that run folder asks the model only for the missing answers."""
-    import signal
     import time
 
-    from tests.interrupt import sigint_as_in_a_terminal
+    from tests.interrupt import ctrl_c_when
 
     problems = load_problems(verilog_eval_dir)[:6]
     engine = ReferenceEngine(problems)
@@ -169,21 +168,12 @@ def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_pat
         args = ["lm=openai", "lm.model=stub-coder", f"lm.api_base={server.base_url}", "data=verilog_eval",
                 f"data.task_ids=[{','.join(p.task_id for p in problems)}]", "data.limit=null",
                 "task.eval.num_threads=1", f"hydra.run.dir={run_dir}"]
-        proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), *args], cwd=REPO, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
         samples = run_dir / "samples.jsonl"
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and (not samples.exists() or not samples.read_text().strip()):
-            time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            _, stderr = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+        status, stderr = ctrl_c_when([sys.executable, str(REPO / "run.py"), *args],
+                                     lambda: samples.exists() and bool(samples.read_text().strip()), cwd=REPO,
+                                     ready_timeout_s=300)
         kept = [json.loads(line) for line in samples.read_text().splitlines()]
-        assert proc.returncode == 130 and f"hydra.run.dir={run_dir}" in stderr, stderr[-2000:]
+        assert status == 130 and f"hydra.run.dir={run_dir}" in stderr, stderr[-2000:]
         assert "Traceback" not in stderr and 1 <= len(kept) < len(problems)
         slow["on"] = False
         engine.calls.clear()

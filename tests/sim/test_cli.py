@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sim.loaders import load_problems, reference_as_candidate
-from tests.interrupt import sigint_as_in_a_terminal
+from tests.interrupt import ctrl_c_when
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,20 +88,10 @@ def test_ctrl_c_keeps_the_verdicts_stops_the_simulations_and_resume_finishes(ver
     sims.mkdir()
     cmd = [sys.executable, "-m", "sim", "score", "--problems", str(verilog_eval_dir), "--references", "--out",
            str(out), "--jobs", "2"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "TMPDIR": str(sims)}, start_new_session=True,
-                            preexec_fn=sigint_as_in_a_terminal,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 3):
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, stderr = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    status, stderr = ctrl_c_when(cmd, lambda: out.exists() and len(out.read_text().splitlines()) >= 3, cwd=REPO,
+                                 env={**os.environ, "TMPDIR": str(sims)}, exit_timeout_s=20)
     kept = [json.loads(line) for line in out.read_text().splitlines()]  # every line whole
-    assert proc.returncode == 130 and "--resume" in stderr and "Traceback" not in stderr, stderr[-800:]
+    assert status == 130 and "--resume" in stderr and "Traceback" not in stderr, stderr[-800:]
     total = len(load_problems(verilog_eval_dir))
     assert 3 <= len(kept) < total
     for _ in range(40):  # killed groups may take a moment to go
