@@ -102,6 +102,7 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     from crux_program.evaluation.stages import StageRow, write_stage_table
     from optimizers.artifacts import load_compiled
     from optimizers.none import NoCompiler
+    from optimizers.reuse import compile_or_reuse
 
     task_start = time.perf_counter()
     splits = instantiate(cfg.data).load()
@@ -133,9 +134,8 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
                     "evaluated as it is. Train on data=synthetic (or data=jsonl) to compile it.",
                     cfg.data.name, _compiler_name(cfg))
     else:
-        started = time.monotonic()
-        program = compiler.compile(program, splits.train, splits.val)
-        compile_seconds = time.monotonic() - started
+        outcome = compile_or_reuse(compiler, program, splits.train, splits.val)  # a finished rerun trains nothing
+        program, compile_seconds = outcome.program, outcome.seconds
     stages = list(getattr(compiler, "stages", []) or [])
     if compare:
         for stage in stages[:-1]:  # the last stage is the returned program, evaluated below
@@ -261,7 +261,7 @@ def main(cfg: DictConfig) -> float | None:
     except KeyboardInterrupt:
         # Samples and verdicts are on disk as they were produced; say how to pick them up, not a traceback.
         print(f"\ninterrupted: what was produced is in {run_dir}; rerun with hydra.run.dir={run_dir} and the same "
-              "overrides to resume the evaluation (a compiler stage starts again)", file=sys.stderr)
+              "overrides to resume (finished compiler stages and verdicts are reused)", file=sys.stderr)
         sys.exit(130)
 
 

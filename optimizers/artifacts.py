@@ -32,7 +32,7 @@ class CompiledManifest:
     extra: dict = field(default_factory=dict)
 
 
-def _portable_state(program: dspy.Module) -> dict:
+def portable_state(program: dspy.Module) -> dict:
     """Program state without LM bindings, demos reduced to their signature fields (no Problem objects)."""
     state = program.dump_state(json_mode=True)
     for name, predictor in program.named_predictors():
@@ -50,7 +50,7 @@ def save_compiled(program: dspy.Module, run_dir: Path, compiler: str, model_path
     """Write `program.json` and `compiled.json` into run_dir and return the manifest."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / PROGRAM_FILE).write_text(json.dumps(_portable_state(program), indent=2, default=str))
+    (run_dir / PROGRAM_FILE).write_text(json.dumps(portable_state(program), indent=2, default=str))
     manifest = CompiledManifest(compiler=compiler, model_path=str(model_path) if model_path else None,
                                 base_model_path=str(base_model_path) if base_model_path else None,
                                 train_examples=train_examples, seconds=round(seconds, 2), extra=extra)

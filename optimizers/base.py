@@ -30,6 +30,12 @@ class Compiler(ABC):
         """The wall-clock cap this compiler trains under (seconds), or None when it is bounded otherwise."""
         return None
 
+    def reuse_key(self) -> dict | None:
+        """What a finished compile() depends on besides the program, its model and the data: the compiler's
+        settings, as JSON-able values. A rerun whose key, program, model and data are all unchanged reuses the
+        result in run_dir (`optimizers.reuse`). None, the default, means a finished run is never reused."""
+        return None
+
     def fit_time(self, seconds: float) -> None:
         """Make the next compile() end within about `seconds` from now (an overall budget, e.g. the main job's).
 

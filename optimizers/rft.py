@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -59,12 +59,18 @@ class RFTCompiler(Compiler):
         super().__init__(run_dir)
         self.settings = settings
         self.metric = resolve_metric(metric, sim, self.name)
-        self.adapter = adapter
+        self.adapter, self.sim = adapter, sim
         self.report: SFTReport | None = None
         self.samples: list[Sample] = []
 
     def time_cap(self) -> float | None:
         return self.settings.max_time_s
+
+    def reuse_key(self) -> dict:
+        metric = getattr(self.metric, "__qualname__", type(self.metric).__qualname__)
+        sim = self.sim.cache_key_fields() if hasattr(self.sim, "cache_key_fields") else None
+        return {"settings": asdict(self.settings), "metric": metric, "sim": sim,
+                "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def _sample_one(self, sampler: dspy.Module, names: dict[int, str], example: dspy.Example, draw: int) -> Sample:
         task_id = str(example.get("task_id", ""))

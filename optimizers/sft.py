@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
@@ -52,6 +53,9 @@ class SFTCompiler(Compiler):
 
     def time_cap(self) -> float | None:
         return self.settings.max_time_s
+
+    def reuse_key(self) -> dict:
+        return {"settings": asdict(self.settings), "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:

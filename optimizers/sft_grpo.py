@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -32,8 +32,9 @@ class StageRecord:
     name: str
     run_dir: str
     checkpoint: str | None
-    seconds: float
+    seconds: float  # training wall time (for a reused stage: that of the run that trained it)
     report: dict | None
+    reused: bool = False  # loaded from a finished earlier run into the same folder (optimizers.reuse)
 
 
 class SFTGRPOCompiler(Compiler):
@@ -42,6 +43,8 @@ class SFTGRPOCompiler(Compiler):
     name = "sft_grpo"
 
     stage_names = ("sft", "grpo")
+
+    # reuse_key() stays None: the pipeline itself always runs, and each of its stages is reused on its own
 
     def __init__(self, sft: StageFactory, grpo: StageFactory, run_dir: Path | str) -> None:
         super().__init__(run_dir)
@@ -82,11 +85,13 @@ class SFTGRPOCompiler(Compiler):
         compiler.fit_time(left * share)
 
     def _stage(self, name: str, compiler: Compiler, program: dspy.Module, trainset, valset) -> dspy.Module:
+        """Run one stage, or reuse it when a rerun into this folder finds it finished with the same inputs
+        (an interrupted GRPO stage keeps its SFT stage); see `optimizers.reuse`."""
+        from optimizers.reuse import compile_or_reuse
+
         stage_dir = self.run_dir / name
-        start = time.perf_counter()
-        compiled = compiler.compile(program, trainset, valset)
-        report = getattr(compiler, "report", None)
-        self.stages.append(StageRecord(
-            name=name, run_dir=str(stage_dir), checkpoint=read_manifest(stage_dir).model_path,
-            seconds=round(time.perf_counter() - start, 2), report=asdict(report) if is_dataclass(report) else None))
-        return compiled
+        outcome = compile_or_reuse(compiler, program, trainset, valset)
+        self.stages.append(StageRecord(name=name, run_dir=str(stage_dir),
+                                       checkpoint=read_manifest(stage_dir).model_path, seconds=outcome.seconds,
+                                       report=outcome.report, reused=outcome.reused))
+        return outcome.program

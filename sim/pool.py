@@ -47,6 +47,8 @@ class ResilientPool:
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self.crashes = 0  # worker deaths seen (shared pool and lone runs)
+        self._lone: set[ProcessPoolExecutor] = set()  # one-worker executors of items re-run alone
+        self._epoch = 0  # incremented by terminate(): lone runs started before it make no new attempt
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -115,39 +117,71 @@ class ResilientPool:
 
     def _alone(self, fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int],
                on_crash: Callable[[Any, BaseException], Any]) -> Iterator[tuple[int, Any]]:
-        """Run each item in a one-worker process of its own (up to `workers` at once): a death is its own."""
+        """Run each item in a one-worker process of its own (up to `workers` at once): a death is its own.
+
+        These runs stop at once when the pool is terminated (Ctrl-C: `imap` calls `terminate()`) or when this
+        generator is left early (closed, or an exception in it): their workers are terminated like the
+        shared pool's, and an item whose worker was stopped that way is not tried again."""
+        epoch, stop, mine = self._epoch, threading.Event(), set()
+
         def one(i: int) -> tuple[int, Any]:
             error: BaseException | None = None
             for _ in range(self.max_attempts):
+                with self._lock:
+                    if stop.is_set() or self._epoch != epoch:  # stopped: no new attempt
+                        break
+                    executor = _fork_executor(1)
+                    self._lone.add(executor)
+                    mine.add(executor)
                 try:
-                    with _fork_executor(1) as executor:
-                        return i, executor.submit(fn, items[i]).result()
-                except BrokenProcessPool as exc:
-                    self._count_crash()
+                    return i, executor.submit(fn, items[i]).result()
+                except (BrokenProcessPool, SystemExit) as exc:  # SystemExit: the worker's, when stopped
+                    if not stop.is_set() and self._epoch == epoch:  # a real crash, not a worker we stopped
+                        self._count_crash()
                     error = exc
                 except Exception as exc:
                     return i, on_crash(items[i], exc)
-            return i, on_crash(items[i], error)
+                finally:
+                    with self._lock:
+                        self._lone.discard(executor)
+                        mine.discard(executor)
+                    executor.shutdown(wait=True)
+            return i, on_crash(items[i], error or RuntimeError("the pool was terminated"))
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sim-alone") as threads:
+        threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sim-alone")
+        try:
             for fut in as_completed([threads.submit(one, i) for i in indices]):
                 yield fut.result()
+        except BaseException:  # Ctrl-C here, or the consumer closing the generator: stop these runs now
+            with self._lock:
+                stop.set()
+                running = list(mine)
+            for executor in running:
+                _terminate_workers(executor)
+            raise
+        finally:
+            threads.shutdown(wait=True, cancel_futures=True)  # quick: their workers are done or stopped
 
     def close(self) -> None:
         """Stop the workers."""
         self._reset()
 
     def terminate(self) -> None:
-        """Stop the workers now: each kills the simulation it is running (its process group) and exits."""
+        """Stop the workers now, the shared pool's and any running an item alone: each kills the simulation
+        it is running (its process group) and exits."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        # ProcessPoolExecutor has no public terminate before Python 3.14 (`terminate_workers`).
-        workers = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for proc in workers:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in workers:
-            proc.join(timeout=5)
+            executors = [e for e in (self._executor, *self._lone) if e is not None]
+            self._executor, self._epoch = None, self._epoch + 1
+        for executor in executors:
+            _terminate_workers(executor)
+
+
+def _terminate_workers(executor: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public terminate before Python 3.14 (`terminate_workers`).
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in workers:
+        proc.join(timeout=5)

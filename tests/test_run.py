@@ -88,17 +88,21 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command in [line.strip() for line in ci.splitlines()], f"{command!r} is not a line of .ci/run"
 
 
+def two_stage(tmp_path: Path) -> list[str]:
+    """The main job's shape (synthetic curriculum, tiny model, sft_grpo) on a budget of seconds."""
+    return ["data=synthetic", "data.synthetic.families=[mux,counter]", "data.synthetic.held_out_families=[counter]",
+            "data.synthetic.size=40", "data.synthetic.check=compile", "data.synthetic.unseen_designs_per_family=1",
+            "data.limit=2", "lm=tiny", "lm.max_tokens=12", f"lm.cache_dir={tmp_path / 'models'}",
+            "lm.tiny.vocab_size=300", "compiler=sft_grpo", "compiler.sft.settings.max_steps=2",
+            "compiler.grpo.settings.max_steps=1", "compiler.grpo.settings.max_completion_length=12",
+            "compiler.grpo.settings.realise_max_new_tokens=12", f"paths.outputs={tmp_path}"]
+
+
 def test_two_stage_pipeline_from_the_command_line(tmp_path):
     """The main job's shape on a tiny budget: curriculum build, untrained / SFT / GRPO evaluations, one stage table
     whose train-seconds column is filled for every trained stage, and both stages' checkpoints kept."""
     run_dir = tmp_path / "two_stage"
-    proc = run_py("data=synthetic", "data.synthetic.families=[mux,counter]", "data.synthetic.held_out_families=[counter]",
-                  "data.synthetic.size=40", "data.synthetic.check=compile", "data.synthetic.unseen_designs_per_family=1",
-                  "data.limit=2", "lm=tiny", "lm.max_tokens=12", f"lm.cache_dir={tmp_path / 'models'}",
-                  "lm.tiny.vocab_size=300", "compiler=sft_grpo", "compiler.sft.settings.max_steps=2",
-                  "compiler.grpo.settings.max_steps=1", "compiler.grpo.settings.max_completion_length=12",
-                  "compiler.grpo.settings.realise_max_new_tokens=12", f"paths.outputs={tmp_path}",
-                  f"hydra.run.dir={run_dir}")
+    proc = run_py(*two_stage(tmp_path), f"hydra.run.dir={run_dir}")
     assert all((run_dir / name).is_file() for name in RUN_FOLDER_FILES)
     table = (run_dir / "stages.md").read_text().splitlines()
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]] for line in table[2:]}
@@ -182,3 +186,32 @@ def test_ctrl_c_says_how_to_resume_and_the_rerun_generates_only_the_rest(tmp_pat
     assert asked == {p.task_id for p in problems} - {s["task_id"] for s in kept}
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["n_problems"] == len(problems)
+
+
+def test_ctrl_c_in_the_grpo_stage_keeps_the_sft_stage_for_the_rerun(tmp_path):
+    """Ctrl-C once SFT has finished: the rerun with the printed hydra.run.dir reuses the SFT checkpoint and its
+    evaluations (nothing retrained, nothing regenerated) and trains only GRPO."""
+    from tests.interrupt import ctrl_c_when
+
+    run_dir = tmp_path / "two_stage"
+    args = [*two_stage(tmp_path), f"hydra.run.dir={run_dir}"]
+    sft_done = run_dir / "compiler" / "sft" / "compile_key.json"
+    status, stderr = ctrl_c_when([sys.executable, str(REPO / "run.py"), *args], sft_done.exists, cwd=REPO,
+                                 ready_timeout_s=400)
+    assert status == 130 and f"hydra.run.dir={run_dir}" in stderr and "Traceback" not in stderr, stderr[-3000:]
+    assert not (run_dir / "compiler" / "grpo" / "compile_key.json").exists()  # GRPO did not finish
+    sft_weights = run_dir / "compiler" / "sft" / "checkpoint" / "model.safetensors"
+    stamp, untrained = sft_weights.stat().st_mtime_ns, (run_dir / "stages" / "untrained" / "samples.jsonl")
+    untrained_samples = untrained.read_text()
+
+    proc = run_py(*args)
+    said = proc.stdout + proc.stderr
+    assert "reusing the finished sft compile" in said and "reusing the finished grpo" not in said, said[-3000:]
+    assert sft_weights.stat().st_mtime_ns == stamp
+    assert untrained.read_text() == untrained_samples and not (untrained.parent / "stale-1").exists()
+    assert (run_dir / "compiler" / "grpo" / "compile_key.json").is_file()
+    stages = json.loads((run_dir / "compiler" / "stages.json").read_text())
+    assert [(s["name"], s["reused"]) for s in stages] == [("sft", True), ("grpo", False)]
+    assert stages[0]["report"]["steps"] == 2 and stages[0]["seconds"] > 0
+    table = (run_dir / "stages.md").read_text()
+    assert "| untrained |" in table and "| sft |" in table and "| grpo |" in table

@@ -114,6 +114,10 @@ class GRPOCompiler(Compiler):
     def time_cap(self) -> float | None:
         return self.settings.max_time_s
 
+    def reuse_key(self) -> dict:
+        return {"settings": asdict(self.settings), "sim": self.sim.cache_key_fields(),
+                "adapter": type(self.adapter).__name__ if self.adapter else None}
+
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
                 valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
         from optimizers.sft import bind_checkpoint

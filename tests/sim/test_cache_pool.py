@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
 
 from sim import SimConfig, Status, Verifier
 from sim.cache import VerdictCache, cache_key, problem_fingerprint
@@ -112,3 +118,64 @@ def test_threads_sharing_a_pool_lose_nothing_to_each_others_crashes():
         pool.close()
     assert results["clean"] == {i: x * x for i, x in enumerate([6, 7, 8, 9, 10, 11, 12, 13])}
     assert results["crashy"][0] == "crash:3" and results["crashy"][2] == 1
+
+
+def _crash_then_hang(folder: str) -> int:
+    """Kills its worker in the shared pool; re-run alone, writes its pid and hangs (a stuck simulation)."""
+    marker = Path(folder) / "crashed"
+    if not marker.exists():
+        marker.write_text("")
+        os._exit(1)
+    (Path(folder) / "alone.pid").write_text(str(os.getpid()))
+    time.sleep(120)
+    return 0
+
+
+def _gone(pid: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _when_alone_runs(folder: Path, action) -> threading.Thread:
+    def wait_then_act():
+        deadline = time.monotonic() + 60
+        while not (folder / "alone.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        action()
+
+    thread = threading.Thread(target=wait_then_act, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_ctrl_c_stops_an_item_rerun_alone_at_once(tmp_path):
+    """An item re-run alone after a worker crash is stopped by Ctrl-C now, not when it ends by itself."""
+    pool = ResilientPool(workers=1, max_attempts=2)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with SIGINT ignored
+    started = time.monotonic()
+    try:
+        _when_alone_runs(tmp_path, lambda: os.kill(os.getpid(), signal.SIGINT))
+        with pytest.raises(KeyboardInterrupt):
+            list(pool.imap(_crash_then_hang, [str(tmp_path)], on_crash=lambda item, exc: "crash"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        pool.close()
+    assert time.monotonic() - started < 60
+    assert _gone(int((tmp_path / "alone.pid").read_text()))
+
+
+def test_terminate_from_another_thread_ends_a_lone_run_as_a_crash(tmp_path):
+    pool = ResilientPool(workers=1, max_attempts=2)
+    _when_alone_runs(tmp_path, pool.terminate)
+    started = time.monotonic()
+    try:
+        got = list(pool.imap(_crash_then_hang, [str(tmp_path)], on_crash=lambda item, exc: "crash"))
+    finally:
+        pool.close()
+    assert got == [(0, "crash")] and time.monotonic() - started < 60
+    assert pool.crashes == 1  # the shared pool's crash; the terminated lone worker is not counted, nor retried
+    assert _gone(int((tmp_path / "alone.pid").read_text()))
