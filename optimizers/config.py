@@ -11,6 +11,7 @@ from typing import Literal
 
 from optimizers.plain_lm_head import LMHead, check_lm_head
 from optimizers.precision import Precision
+from optimizers.resume import check_saving
 
 
 @dataclass
@@ -93,6 +94,9 @@ class SFTSettings:
         CPU), "auto" picks plain off CUDA for vocabularies up to 65,536 tokens, else TRL's.
     group_by_length: batch rows of similar length together (transformers' LengthGroupedSampler: shuffled, then
         sorted within groups of 50 batches), so batches carry little padding; off = uniformly random batches.
+    save_steps: write a resumable trainer checkpoint every this many optimizer steps (0: none); a rerun into
+        the same folder with the same model, settings and rows resumes from the newest (`optimizers.resume`).
+        For runs bounded by max_steps or epochs (max_time_s null). save_total_limit: how many are kept.
     """
 
     predictors: list[str] = field(default_factory=lambda: ["all"])
@@ -123,9 +127,12 @@ class SFTSettings:
     seed: int = 0
     lm_head: LMHead = "auto"
     group_by_length: bool = True
+    save_steps: int = 0
+    save_total_limit: int = 1
 
     def __post_init__(self) -> None:
         check_lm_head(self.lm_head)
+        check_saving(self.save_steps, self.save_total_limit, self.max_time_s, "SFT")
         if self.learning_rate <= 0:
             raise ValueError("learning_rate must be > 0.")
         if self.optimizer not in ("adamw", "muon"):
@@ -167,3 +174,6 @@ class RFTSettings:
         if not 0.0 < self.sample_fraction < 1.0:
             raise ValueError(f"rft sample_fraction={self.sample_fraction}: give a share in (0, 1) of max_time_s "
                              "for sampling; training gets the rest.")
+        if self.max_time_s is not None and self.sft.save_steps:
+            raise ValueError("rft: sft.save_steps cannot be used with max_time_s (the training step then runs "
+                             "under a wall-clock cap, which a resumed run cannot continue); set one of them off.")

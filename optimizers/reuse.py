@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import dspy
 
 from optimizers.artifacts import MANIFEST_FILE, load_compiled, portable_state, read_manifest
 from optimizers.base import Compiler, bound_lm
+from optimizers.processes import is_main_process, wait_for_every_process
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +85,15 @@ def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequenc
         log.warning("%s: reusing the finished %s compile in %s (same settings, model and data; delete %s to "
                     "train again)", compiler.name, compiler.name, run_dir, key_file)
         return CompileOutcome(loaded, True, manifest.seconds, stored.get("report"))
-    _wait_for_every_process()  # under `accelerate launch`, every process has read the key file by now
-    if _is_main_process():
+    wait_for_every_process()  # under `accelerate launch`, every process has read the key file by now
+    if is_main_process():
         key_file.unlink(missing_ok=True)  # from here until compile() returns, the folder is not a result
     started = time.perf_counter()
     compiled = compiler.compile(program, trainset, valset)
     seconds = round(time.perf_counter() - started, 2)
     report = getattr(compiler, "report", None)
     report = asdict(report) if is_dataclass(report) else None
-    if key is not None and _is_main_process():
+    if key is not None and is_main_process():
         key_file.write_text(json.dumps({"key": key, "report": report, "seconds": seconds}, indent=1, default=str))
     return CompileOutcome(compiled, False, seconds, report)
 
@@ -112,18 +112,3 @@ def _result_present(run_dir: Path) -> bool:
     model_path = read_manifest(run_dir).model_path
     return model_path is None or (Path(model_path) / "config.json").is_file() or \
         (Path(model_path) / "adapter_config.json").is_file()
-
-
-def _several_processes() -> bool:
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
-
-
-def _is_main_process() -> bool:
-    return not _several_processes() or int(os.environ.get("RANK", "0")) == 0
-
-
-def _wait_for_every_process() -> None:
-    if _several_processes():
-        from accelerate import PartialState
-
-        PartialState().wait_for_everyone()

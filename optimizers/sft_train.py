@@ -22,6 +22,7 @@ from typing import Sequence
 from optimizers.config import SFTSettings
 from optimizers.model_folder import continues_adapter, load_for_training, save_trained, weights_dtype
 from optimizers.precision import use_bf16
+from optimizers.resume import inputs_digest, resume_point, save_kwargs
 from optimizers.render import RenderedExample
 from optimizers.time_budget import TimeBudget
 
@@ -98,7 +99,7 @@ def _trl_config(settings: SFTSettings, device: str, out_dir: Path, rows: int = 1
         lr_scheduler_type=settings.lr_scheduler_type,
         lr_scheduler_kwargs=_scheduler_kwargs(settings, rows),
         logging_steps=settings.logging_steps,
-        save_strategy="no",
+        **save_kwargs(settings.save_steps, settings.save_total_limit),
         report_to="none",
         seed=settings.seed,
         dataloader_num_workers=0,
@@ -159,8 +160,12 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
         trainer.optimizer = MuonAdamW(trainer.model.named_parameters(), lr=settings.learning_rate,
                                       weight_decay=settings.weight_decay)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    resume = None
+    if settings.save_steps:  # what the checkpoints in out_dir/trainer must have been written for
+        resume = resume_point(out_dir / "trainer",
+                              inputs_digest(Path(model_path), asdict(settings), [r.to_row() for r in rows]))
     start = time.perf_counter()
-    result = trainer.train()
+    result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - start
     checkpoint = out_dir / "checkpoint"
     save_trained(trainer.model, tokenizer, checkpoint, merge=settings.merge)

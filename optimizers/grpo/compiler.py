@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -33,6 +33,7 @@ from optimizers.grpo.spaces import ProgramPredictors
 from optimizers.grpo.timing import StepTimer, TimeBudget
 from optimizers.model_folder import continues_adapter, save_trained
 from optimizers.render import program_adapter
+from optimizers.resume import inputs_digest, resume_point, save_kwargs
 from sim.config import SimConfig
 
 
@@ -88,7 +89,8 @@ def trl_config(settings: GRPOSettings, device: str, out_dir: Path):
         reward_weights=list(settings.schedule.weights_at(0, max(settings.max_steps, 1))),
         shuffle_dataset=False,  # the dataset is pre-shuffled and interleaved so every batch mixes both spaces
         use_vllm=settings.use_vllm, vllm_mode=settings.vllm_mode,
-        logging_steps=settings.logging_steps, save_strategy="no", report_to="none", seed=settings.seed,
+        logging_steps=settings.logging_steps, report_to="none", seed=settings.seed,
+        **save_kwargs(settings.save_steps, settings.save_total_limit),
         dataloader_num_workers=0, disable_tqdm=True, log_completions=False,
     )
 
@@ -97,14 +99,17 @@ class GRPOCompiler(Compiler):
     """Dual-space GRPO with progressive reward weights; see the module docstring.
 
     sim: the simulator settings for rewards (differential mode recommended: one simulation per group);
-    verifier: an already-built checker (tests, or sharing one verifier); otherwise one is built from `sim`.
+    verifier: an already-built checker (tests, or sharing one verifier); otherwise one is built from `sim`;
+    callbacks: extra `transformers.TrainerCallback`s for the trainer (a benchmark's clock, a test's Ctrl-C).
     """
 
     name = "grpo"
 
     def __init__(self, settings: GRPOSettings, run_dir: Path | str, sim: SimConfig | None = None,
-                 adapter: dspy.Adapter | None = None, verifier: GroupChecker | None = None) -> None:
+                 adapter: dspy.Adapter | None = None, verifier: GroupChecker | None = None,
+                 callbacks: Sequence = ()) -> None:
         super().__init__(run_dir)
+        self.callbacks = list(callbacks)
         self.settings, self.sim, self.adapter, self.verifier = settings, sim or SimConfig(), adapter, verifier
         self.report: GRPOReport | None = None
         # The last compile()'s trainer, step timer and scorer, for benchmarks (bench.py, gpu_smoke.py).
@@ -145,7 +150,7 @@ class GRPOCompiler(Compiler):
             budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
             trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora, budget_s)
             self.timer, self.scorer = timer, scorer
-            trainer.train()
+            trainer.train(resume_from_checkpoint=self._resume_point(base, rows))
         finally:
             if owns_verifier and hasattr(scorer.verifier, "close"):
                 scorer.verifier.close()  # the verifier this compile() built (a passed-in one stays open)
@@ -157,6 +162,14 @@ class GRPOCompiler(Compiler):
                           train_examples=len(trainset), seconds=time.perf_counter() - start,
                           reward_fraction=self.report.reward_fraction, steps=self.report.steps)
         return tuned
+
+    def _resume_point(self, base: Path, rows) -> str | None:
+        """With save_steps: the newest trainer checkpoint written for this model, these settings and prompts."""
+        if not self.settings.save_steps:
+            return None
+        digest = inputs_digest(base, {"settings": asdict(self.settings), "sim": self.sim.cache_key_fields()},
+                               [asdict(r) if is_dataclass(r) else r for r in rows])
+        return resume_point(self.run_dir / "trainer", digest)
 
     def _new_verifier(self) -> GroupChecker:
         """The reward verifier: `self.sim` with each simulation capped at `settings.sim_timeout_s`."""
@@ -225,7 +238,7 @@ class GRPOCompiler(Compiler):
         s = self.settings
         budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=self.deadline) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
-        callbacks = [schedule, timer] + ([budget] if budget else [])
+        callbacks = [schedule, timer] + ([budget] if budget else []) + self.callbacks
         peft_config = None
         if lora and not continues_adapter(model):  # an adapter folder's adapter is trained further instead
             from peft import LoraConfig

@@ -12,6 +12,7 @@ from optimizers.grpo.schedule import RewardSchedule
 from optimizers.grpo.select import SelectionSettings
 from optimizers.plain_lm_head import LMHead, check_lm_head
 from optimizers.precision import Precision
+from optimizers.resume import check_saving
 
 
 @dataclass
@@ -51,6 +52,8 @@ class GRPOSettings:
         "auto" = plain off CUDA for vocabularies up to 65,536, where TRL's fallback scores every position).
     use_vllm / vllm_mode: TRL's vLLM generation ("server": `trl vllm-serve`; "colocate": in-process), only
         where vLLM is installed (GPU machines).
+    save_steps / save_total_limit: resumable trainer checkpoints, as in SFTSettings (`optimizers.resume`);
+        they need max_time_s=null.
     """
 
     spaces: list[Literal["crux", "code"]] = field(default_factory=lambda: ["crux", "code"])
@@ -90,6 +93,8 @@ class GRPOSettings:
     prompts: Literal["train", "val", "both"] = "train"
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     seed: int = 0
+    save_steps: int = 0
+    save_total_limit: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.schedule, dict) or hasattr(self.schedule, "items"):  # plain mapping from a config
@@ -114,6 +119,7 @@ class GRPOSettings:
                              "whole group would score 0. Raise group_timeout_s to at least "
                              f"{2 * self.sim_timeout_s + 10:g} or lower sim_timeout_s.")
         check_lm_head(self.lm_head)
+        check_saving(self.save_steps, self.save_total_limit, self.max_time_s, "GRPO")
         if self.prompts not in ("train", "val", "both"):
             raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:

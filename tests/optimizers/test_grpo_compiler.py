@@ -188,3 +188,20 @@ def test_selection_probes_both_spaces_and_resumes_from_its_log(examples, model_p
     again = GRPOCompiler(settings, tmp_path, verifier=FirstWinsChecker())
     again.compile(program_on(model_path), examples)
     assert again.report.selection.resumed == 8 and again.report.selection.kept == selection.kept
+
+
+def test_grpo_resumes_from_its_trainer_checkpoint_after_ctrl_c(examples, model_path, tmp_path):
+    from tests.optimizers.test_resume import CtrlCAt, Steps
+
+    settings = GRPOSettings(**{**TINY, "max_steps": 4, "max_time_s": None, "save_steps": 1})
+    with pytest.raises(KeyboardInterrupt):
+        GRPOCompiler(settings, tmp_path, verifier=FirstWinsChecker(), callbacks=[CtrlCAt(2)]).compile(
+            program_on(model_path), examples)
+    assert (tmp_path / "trainer" / "checkpoint-2").is_dir()
+    steps = Steps()
+    compiler = GRPOCompiler(settings, tmp_path, verifier=FirstWinsChecker(), callbacks=[steps])
+    compiler.compile(program_on(model_path), examples)
+    assert steps.done == [3, 4] and compiler.report.steps == 4
+    # the schedule is a function of the step: the resumed steps get steps 3 and 4's weights (progress 2/4, 3/4)
+    assert compiler.report.weights_history == [pytest.approx([0.2, 0.2, 0.6], abs=1e-3),
+                                               pytest.approx([0.1, 0.1, 0.8], abs=1e-3)]
