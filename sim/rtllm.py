@@ -20,11 +20,30 @@ from sim.verilog_eval import TestbenchRun
 
 _FAILURES = re.compile(r"(\d+)\s*/\s*(\d+)\s*failures")
 _ERROR_LINE = re.compile(r"^\s*(?:Error\b|Failed at)", re.MULTILINE)
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_FORMAT_OR_ESCAPE = re.compile(r"%[-+ 0#]*[0-9.]*[a-zA-Z%]|\\.")
 
 
-def passed_text(output: str) -> bool:
-    """RTLLM's check on the simulation output."""
-    return "Pass" in output or "pass" in output
+def pass_sentences(testbench: str) -> list[str]:
+    """The pieces of the testbench's own string literals that hold "Pass"/"pass" (split at format specifiers
+    and escapes, which print as something else): `===========Your Design Passed===========` for RTLLM."""
+    pieces = (p for lit in _STRING.findall(testbench) for p in _FORMAT_OR_ESCAPE.split(lit))
+    return [p for p in pieces if "Pass" in p or "pass" in p]
+
+
+def passed_text(output: str, testbench: str | None = None) -> bool:
+    """RTLLM's check on the simulation output: it holds "Pass" or "pass".
+
+    With the testbench given, the word must come as part of one of the testbench's own pass sentences when it
+    has any. The candidate's output calls are removed (`sim.silence`) and string literals holding the word are
+    refused (`sim.screen`), but the simulator's own messages name scopes the candidate chose: Icarus 12 prints
+    "Scope: tb.uut.<label>" when an assertion without an action fails, and VCS does likewise, so a block named
+    `Pass` would pass the plain rule. A right design makes the testbench print its whole sentence, so this
+    fails nothing that the official rule passes honestly."""
+    if "Pass" not in output and "pass" not in output:
+        return False
+    sentences = pass_sentences(testbench) if testbench else []
+    return not sentences or any(s in output for s in sentences)
 
 
 def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path) -> TestbenchRun:
@@ -52,7 +71,7 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
         return TestbenchRun(Status.TIMEOUT, mismatches, samples, log + "TIMEOUT\n", seconds, True, "T")
     if run.output_capped:
         return TestbenchRun(Status.RUNTIME_ERROR, mismatches, samples, log, seconds, True, "R")
-    if passed_text(run.output):
+    if passed_text(run.output, problem.testbench):
         return TestbenchRun(Status.PASS, 0, samples, log, seconds, True, ".")
     status = Status.MISMATCH if run.returncode == 0 else Status.RUNTIME_ERROR
     if status is Status.MISMATCH and not counts:

@@ -73,3 +73,17 @@ def test_a_candidate_cannot_play_back_the_testbench_expected_values(rtllm_dir):
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, playback)
     assert r.status is Status.RUNTIME_ERROR and "must not read or write files" in r.feedback, (r.status, r.feedback)
+
+
+def test_a_scope_name_in_a_simulator_message_is_not_a_pass(rtllm_dir):
+    """A failing assertion with no action block makes Icarus print `Scope: <the block's path>`; a block named
+    `Pass` put the word in the output and passed the plain text rule with a wrong design."""
+    p = next(p for p in load_problems(rtllm_dir) if p.task_id == "adder_8bit")
+    wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
+             "  assign sum = 0; assign cout = 0;\n  initial begin : Pass\n    assert (1'b0);\n  end\nendmodule\n")
+    right = reference_as_candidate(p).replace("endmodule", "  initial begin : Passes\n    assert (1'b0);\n"
+                                              "  end\nendmodule", 1)
+    with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
+        r, ok = verifier.check(p, wrong), verifier.check(p, right)
+    assert "Scope:" in r.log_tail and r.status is Status.MISMATCH, (r.status, r.log_tail[-400:])
+    assert ok.passed, (ok.status, ok.feedback)  # the testbench's own sentence still passes a right design
