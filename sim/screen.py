@@ -25,7 +25,9 @@ Hardware never ends a simulation; a testbench does.
 Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), the judge removes the
 candidate's output calls before the screen sees it (`sim.silence`): a string literal can be screened, but
 `$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule stays
-as a second line of defence (vvp quotes file names in its own messages; file tasks are refused anyway).
+as a second line of defence (vvp quotes file names in its own messages; file tasks are refused anyway). vvp also
+quotes scope names (`Scope: testbench.uut.Pass` after a failing `assert`), which no screen can forbid; the RTLLM
+rule itself (`sim.rtllm.passed_text`) wants the testbench's own pass sentence, which a name cannot spell.
 """
 from __future__ import annotations
 
