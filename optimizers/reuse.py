@@ -6,10 +6,11 @@ the minutes an SFT or GRPO stage already trained. `compile_or_reuse(compiler, pr
 the result depends on. A later call whose digest is the same loads the compiled program from that folder
 (`optimizers.artifacts.load_compiled`) and trains nothing.
 
-The digest covers the compiler's class and its `reuse_key()` (its settings; None means "never reuse", the
-default for compilers that are cheap to rerun or that depend on things a digest cannot see, such as a remote
-LM's answers), the program's class and state, the model behind each predictor (folder and the stamp of its
-weight files), the judge's version, and the content of the train and val sets. The key file is deleted before
+The digest covers the compiler's class and its `reuse_key()` (its settings, and for compilers rewarded by the
+simulator the simulator's settings and `JUDGE_VERSION`; None means "never reuse", the default for compilers
+that are cheap to rerun or that depend on things a digest cannot see, such as a remote LM's answers), the
+program's class and state, the model behind each predictor (folder and the stamp of its weight files), and the
+content of the train and val sets. A rerun that does not reuse a folder's result says which of these changed. The key file is deleted before
 a compile starts and written only after it returns, so a folder whose compile was interrupted is never
 reused. To train again in the same folder, delete its `compile_key.json`.
 """
@@ -54,31 +55,47 @@ def examples_digest(examples: Sequence[dspy.Example] | None) -> str:
     return h.hexdigest()
 
 
-def compile_key(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None) -> str | None:
-    """The digest a finished compile is stored under, or None when this compiler is never reused."""
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def key_parts(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
+              valset: Sequence[dspy.Example] | None) -> dict[str, str] | None:
+    """A digest per input a finished compile depends on, or None when this compiler is never reused."""
     settings = compiler.reuse_key()
     if settings is None:
         return None
     from crux_program.evaluation.fingerprint import lm_identity
-    from sim.cache import JUDGE_VERSION
 
     fallback = dspy.settings.lm
     parts: dict[str, Any] = {
         "compiler": f"{type(compiler).__module__}.{type(compiler).__qualname__}", "settings": settings,
-        "program": type(program).__name__, "state": portable_state(program), "judge": JUDGE_VERSION,
-        "lms": {name: lm_identity(p.lm or fallback) for name, p in program.named_predictors()},
-        "trainset": examples_digest(trainset), "valset": examples_digest(valset)}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+        "program": [type(program).__name__, portable_state(program)],
+        "lms": {name: lm_identity(p.lm or fallback) for name, p in program.named_predictors()}}
+    digests = {name: _digest(value) for name, value in parts.items()}
+    digests.update(trainset=examples_digest(trainset), valset=examples_digest(valset))
+    return digests
+
+
+def compile_key(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
+                valset: Sequence[dspy.Example] | None) -> str | None:
+    """The digest a finished compile is stored under, or None when this compiler is never reused."""
+    parts = key_parts(compiler, program, trainset, valset)
+    return None if parts is None else _digest(parts)
 
 
 def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
                      valset: Sequence[dspy.Example] | None = None) -> CompileOutcome:
     """`compiler.compile(program, trainset, valset)`, or the result a finished compile left in its run folder
     when everything it depended on is unchanged (see the module docstring)."""
-    key = compile_key(compiler, program, trainset, valset)
+    parts = key_parts(compiler, program, trainset, valset)
+    key = None if parts is None else _digest(parts)
     run_dir, key_file = compiler.run_dir, compiler.run_dir / KEY_FILE
     stored = _read_key_file(key_file)
+    if key is not None and stored.get("key") not in (None, key):
+        changed = sorted(k for k in parts if (stored.get("parts") or {}).get(k) != parts[k])
+        log.warning("%s: the compile in %s was made from other inputs (changed: %s); compiling again",
+                    compiler.name, run_dir, ", ".join(changed) or "?")
     if key is not None and stored.get("key") == key and _result_present(run_dir):
         manifest = read_manifest(run_dir)
         loaded = load_compiled(program, run_dir, lm=bound_lm(program) if manifest.model_path else None)
@@ -94,7 +111,8 @@ def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequenc
     report = getattr(compiler, "report", None)
     report = asdict(report) if is_dataclass(report) else None
     if key is not None and is_main_process():
-        key_file.write_text(json.dumps({"key": key, "report": report, "seconds": seconds}, indent=1, default=str))
+        key_file.write_text(json.dumps({"key": key, "parts": parts, "report": report, "seconds": seconds},
+                                       indent=1, default=str))
     return CompileOutcome(compiled, False, seconds, report)
 
 

@@ -69,7 +69,9 @@ class RFTCompiler(Compiler):
     def reuse_key(self) -> dict:
         metric = getattr(self.metric, "__qualname__", type(self.metric).__qualname__)
         sim = self.sim.cache_key_fields() if hasattr(self.sim, "cache_key_fields") else None
-        return {"settings": asdict(self.settings), "metric": metric, "sim": sim,
+        from sim.cache import JUDGE_VERSION
+
+        return {"settings": asdict(self.settings), "metric": metric, "sim": sim, "judge": JUDGE_VERSION,
                 "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def _sample_one(self, sampler: dspy.Module, names: dict[int, str], example: dspy.Example, draw: int) -> Sample:

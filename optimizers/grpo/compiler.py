@@ -120,7 +120,9 @@ class GRPOCompiler(Compiler):
         return self.settings.max_time_s
 
     def reuse_key(self) -> dict:
-        return {"settings": asdict(self.settings), "sim": self.sim.cache_key_fields(),
+        from sim.cache import JUDGE_VERSION
+
+        return {"settings": asdict(self.settings), "sim": self.sim.cache_key_fields(), "judge": JUDGE_VERSION,
                 "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],

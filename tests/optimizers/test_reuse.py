@@ -133,3 +133,10 @@ def test_sft_is_reused_without_training_and_retrains_when_its_checkpoint_is_gone
     (run_dir / "checkpoint" / "config.json").unlink()
     assert not compile_once(model=other, steps=3).reused  # the checkpoint it names is gone: trained again
     assert weights.is_file()
+
+
+def test_a_rerun_that_compiles_again_says_what_changed(program, tmp_path, caplog):
+    compile_or_reuse(CountingCompiler(tmp_path), program, gate_examples())
+    with caplog.at_level("WARNING", logger="optimizers.reuse"):
+        compile_or_reuse(CountingCompiler(tmp_path, setting=2), program, gate_examples(3))
+    assert "changed: settings, trainset" in caplog.text
