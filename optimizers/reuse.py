@@ -77,13 +77,6 @@ def key_parts(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.
     return digests
 
 
-def compile_key(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None) -> str | None:
-    """The digest a finished compile is stored under, or None when this compiler is never reused."""
-    parts = key_parts(compiler, program, trainset, valset)
-    return None if parts is None else _digest(parts)
-
-
 def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
                      valset: Sequence[dspy.Example] | None = None) -> CompileOutcome:
     """`compiler.compile(program, trainset, valset)`, or the result a finished compile left in its run folder
@@ -99,8 +92,8 @@ def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequenc
     if key is not None and stored.get("key") == key and _result_present(run_dir):
         manifest = read_manifest(run_dir)
         loaded = load_compiled(program, run_dir, lm=bound_lm(program) if manifest.model_path else None)
-        log.warning("%s: reusing the finished %s compile in %s (same settings, model and data; delete %s to "
-                    "train again)", compiler.name, compiler.name, run_dir, key_file)
+        log.warning("reusing the finished %s compile in %s (same settings, model and data; delete %s to train "
+                    "again)", compiler.name, run_dir, key_file)
         return CompileOutcome(loaded, True, manifest.seconds, stored.get("report"))
     wait_for_every_process()  # under `accelerate launch`, every process has read the key file by now
     if is_main_process():
