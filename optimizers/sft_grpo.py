@@ -21,6 +21,7 @@ import dspy
 
 from optimizers.artifacts import read_manifest, save_compiled
 from optimizers.base import Compiler, bound_lm, local_model_path
+from optimizers.reuse import compile_or_reuse
 
 StageFactory = Callable[..., Compiler]
 
@@ -87,8 +88,6 @@ class SFTGRPOCompiler(Compiler):
     def _stage(self, name: str, compiler: Compiler, program: dspy.Module, trainset, valset) -> dspy.Module:
         """Run one stage, or reuse it when a rerun into this folder finds it finished with the same inputs
         (an interrupted GRPO stage keeps its SFT stage); see `optimizers.reuse`."""
-        from optimizers.reuse import compile_or_reuse
-
         stage_dir = self.run_dir / name
         outcome = compile_or_reuse(compiler, program, trainset, valset)
         self.stages.append(StageRecord(name=name, run_dir=str(stage_dir),

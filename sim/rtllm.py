@@ -16,18 +16,19 @@ from sim.config import SimConfig
 from sim.problem import Problem
 from sim.result import Status
 from sim.sandbox import run_sandboxed
+from sim.screen import STRING_OR_COMMENT
 from sim.verilog_eval import TestbenchRun
 
 _FAILURES = re.compile(r"(\d+)\s*/\s*(\d+)\s*failures")
 _ERROR_LINE = re.compile(r"^\s*(?:Error\b|Failed at)", re.MULTILINE)
-_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _FORMAT_OR_ESCAPE = re.compile(r"%[-+ 0#]*[0-9.]*[a-zA-Z%]|\\.")
 
 
 def pass_sentences(testbench: str) -> list[str]:
     """The pieces of the testbench's own string literals that hold "Pass"/"pass" (split at format specifiers
     and escapes, which print as something else): `===========Your Design Passed===========` for RTLLM."""
-    pieces = (p for lit in _STRING.findall(testbench) for p in _FORMAT_OR_ESCAPE.split(lit))
+    literals = (m.group(0)[1:-1] for m in STRING_OR_COMMENT.finditer(testbench) if m.group(0).startswith('"'))
+    pieces = (p for lit in literals for p in _FORMAT_OR_ESCAPE.split(lit))
     return [p for p in pieces if "Pass" in p or "pass" in p]
 
 

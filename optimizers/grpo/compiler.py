@@ -169,8 +169,7 @@ class GRPOCompiler(Compiler):
         """With save_steps: the newest trainer checkpoint written for this model, these settings and prompts."""
         if not self.settings.save_steps:
             return None
-        digest = inputs_digest(base, {"settings": asdict(self.settings), "sim": self.sim.cache_key_fields()},
-                               [asdict(r) if is_dataclass(r) else r for r in rows])
+        digest = inputs_digest(base, self.reuse_key(), [asdict(r) if is_dataclass(r) else r for r in rows])
         return resume_point(self.run_dir / "trainer", digest)
 
     def _new_verifier(self) -> GroupChecker:
