@@ -21,12 +21,14 @@ from sim.problem import Problem
 from sim.result import SimResult
 
 
-JUDGE_VERSION = 5  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails;
+JUDGE_VERSION = 6  # 2: the screen refuses verdict tampering; a second VerilogEval verdict line fails;
 # 3: code that prints is refused where the verdict is read from the output (RTLLM); 4: instead its output calls
 # are removed, code that ends the simulation ($finish/$stop/$fatal) is refused, 0 compared samples is no pass,
 # the reference's module names get a fresh suffix (a candidate instantiating RefModule passed), and file
 # access is refused (a candidate playing back calendar's reference.txt passed RTLLM); 5: an RTLLM pass needs
-# the testbench's own pass sentence in the output (a scope name in a simulator message could carry "pass")
+# the testbench's own pass sentence in the output (a scope name in a simulator message could carry "pass");
+# 6: the candidate is judged as Icarus preprocesses it, under an allowlist of system tasks and directives, in its
+# own compilation unit, jailed by the OS; trusted names are suffixed and verdict lines carry a per-run nonce
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,6 +28,9 @@ class SimConfig:
     diff_cycles: random stimulus cycles per differential run.
     seed: stimulus seed of differential mode.
     gate: run the pyslang syntax gate before any simulator.
+    isolation: "auto" jails every simulator command with bubblewrap and refuses to run where it cannot
+        (`sim.isolation`); "none" is an explicit opt-out that warns on every run.
+    max_candidate_bytes: a larger candidate is refused before any tool reads it (bounds every in-process pass).
     """
 
     simulator: str = "icarus"
@@ -41,6 +44,8 @@ class SimConfig:
     diff_cycles: int = 1000
     seed: int = 0
     gate: bool = True
+    isolation: str = "auto"
+    max_candidate_bytes: int = 200_000
 
     def __post_init__(self) -> None:
         if self.simulator not in SIMULATORS:
@@ -55,6 +60,11 @@ class SimConfig:
             raise ValueError(f"SimConfig.jobs={self.jobs}: use 0 for all cores or a positive count")
         if self.memory_mb < 64 or self.max_file_mb < 1 or self.max_output_bytes < 1024:
             raise ValueError("SimConfig limits too small: memory_mb >= 64, max_file_mb >= 1, max_output_bytes >= 1024")
+        if self.isolation not in ("auto", "none"):
+            raise ValueError(f"SimConfig.isolation={self.isolation!r}: choose 'auto' (bubblewrap) or 'none' "
+                             "(no operating-system isolation: only for trusted code)")
+        if self.max_candidate_bytes < 1024:
+            raise ValueError(f"SimConfig.max_candidate_bytes={self.max_candidate_bytes}: must be >= 1024")
         if self.diff_cycles < 1:
             raise ValueError(f"SimConfig.diff_cycles={self.diff_cycles}: must be >= 1")
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
@@ -68,4 +78,4 @@ class SimConfig:
     def cache_key_fields(self) -> tuple:
         """The settings that can change a verdict (jobs and cache_dir cannot)."""
         return (self.simulator, self.mode, self.timeout_s, self.memory_mb, self.max_output_bytes,
-                self.max_file_mb, self.diff_cycles, self.seed, self.gate)
+                self.max_file_mb, self.diff_cycles, self.seed, self.gate, self.max_candidate_bytes)

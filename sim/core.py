@@ -20,6 +20,7 @@ from typing import Iterator, Sequence
 from sim.cache import VerdictCache, cache_key, problem_fingerprint
 from sim.config import SimConfig
 from sim.extract import extract_code
+from sim.isolation import require as require_isolation
 from sim.judge import judge_differential, judge_testbench, make_result
 from sim.pool import ResilientPool
 from sim.problem import Problem
@@ -60,6 +61,7 @@ class Verifier:
     """Judges raw model output against problems (see docs/ARCHITECTURE.md for the contract)."""
 
     def __init__(self, config: SimConfig = SimConfig()) -> None:
+        require_isolation(config.isolation)  # refuse to run untrusted code unjailed unless the user opted out
         self.config = config
         self.cache = VerdictCache(config.cache_dir)
         self._pool: ResilientPool | None = None

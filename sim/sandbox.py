@@ -5,7 +5,9 @@ process group can be killed with one `os.killpg`, never by name), address-space 
 rlimits set before exec, and a merged stdout+stderr pipe that is read incrementally: output beyond
 `max_output_bytes` kills the group instead of filling memory. Where util-linux `setpriv` exists the
 simulator also gets SIGKILL as its parent-death signal, so a run killed from outside (SIGKILL, OOM killer)
-does not leave it simulating on until its CPU rlimit.
+does not leave it simulating on until its CPU rlimit. Inside those caps the command runs jailed by the operating
+system (`sim.isolation`): bubblewrap namespaces, an unprivileged user, and a file system where only its own run
+folder (or a private tmpfs in its place) can be written.
 """
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
+
+from sim.isolation import Jail, bwrap_argv, prepare_writable
 
 TRUNCATION_MARKER = "\n...[output truncated: cap of {cap} bytes reached, process group killed]\n"
 
@@ -112,17 +117,30 @@ def run_sandboxed(
     max_output_bytes: int = 1_000_000,
     max_file_mb: int = 64,
     env: dict[str, str] | None = None,
+    *,
+    writable: bool = True,
+    readable: Sequence[Path] = (),
+    isolation: str = "auto",
 ) -> SandboxResult:
     """Run `cmd` in `cwd` contained; kill its whole process group on timeout or output overflow.
 
-    The child's temporary-file variables point at `cwd`: iverilog's driver writes its preprocessed source to
-    `$TMPDIR/ivrlg*` and only removes it when it exits normally, so a killed compile would otherwise leave
-    files in the machine's /tmp. In `cwd` they go when the simulation folder does.
+    isolation "auto" jails the command (`sim.isolation`): `writable=True` lets it write `cwd` (compile steps),
+    `writable=False` gives it a private tmpfs of `max_file_mb` at `cwd` holding read-only binds of what `cwd`
+    holds (steps that run candidate code); `readable` adds host paths it may read. "none" runs it unjailed
+    (the caller has warned). The child's temporary-file variables point at `cwd`: iverilog's driver writes its
+    preprocessed source to `$TMPDIR/ivrlg*` and only removes it when it exits normally, so a killed compile would
+    otherwise leave files in the machine's /tmp. In `cwd` they go when the simulation folder does.
     """
     start = time.monotonic()
+    cwd = Path(cwd).resolve()
     child_env = dict(env if env is not None else os.environ)
-    for name in ("TMPDIR", "TMP", "TEMP"):
+    for name in ("TMPDIR", "TMP", "TEMP", "HOME"):
         child_env[name] = str(cwd)
+    if isolation != "none":
+        if writable:
+            for folder in (cwd, *(p for p in cwd.rglob("*") if p.is_dir() and not p.is_symlink())):
+                prepare_writable(folder)
+        cmd = [*bwrap_argv(Jail(cwd, writable=writable, readable=tuple(readable), quota_mb=max_file_mb)), *cmd]
     # CPU limit is a backstop for children that escape the wall clock (e.g. a detached grandchild).
     cpu_s = max(1, int(timeout_s) + 2)
     argv, preexec = _limited(cmd, memory_mb, max_file_mb, cpu_s)
