@@ -43,14 +43,48 @@ def _drop_superseded(blocks: list[str]) -> list[str]:
     return kept
 
 
+def begin_done_block(text: str) -> list[str] | None:
+    """The lines between `[BEGIN]` and `[DONE]`, read as VerilogEval's sv-generate reads them; None if unclosed.
+
+    VerilogEval's prompts ask for "[BEGIN] ... [DONE]". The block opens at the first line that starts (after
+    indentation) with `[BEGIN]`, whatever follows the marker on that line being code; it closes at the first
+    later line that is `[DONE]` or ends with it, the text before the marker being code. Both markers are
+    removed wherever they occur on those two lines. An opened block that never closes gives None (the official
+    flow then writes no code at all); so does a text without `[BEGIN]`.
+
+    >>> begin_done_block("Sure.\\n[BEGIN]\\nmodule a; endmodule\\n[DONE]\\nBye")
+    ['module a; endmodule']
+    """
+    lines: list[str] = []
+    opened = False
+    for line in text.splitlines():
+        if not opened:
+            if line.strip() == "[BEGIN]":
+                opened = True
+            elif line.lstrip().startswith("[BEGIN]"):
+                lines.append(line.lstrip().replace("[BEGIN]", ""))
+                opened = True
+        elif line.strip() == "[DONE]":
+            return lines
+        elif line.rstrip().endswith("[DONE]"):
+            lines.append(line.rstrip().replace("[DONE]", ""))
+            return lines
+        else:
+            lines.append(line)
+    return None
+
+
 def extract_code(text: str) -> str | None:
     """Return the Verilog in `text`, or None when it holds no complete module.
 
-    Fenced blocks tagged verilog/systemverilog (or untagged) that contain a module are joined in order;
-    otherwise a `## Code Implementation` section or the span from the first `module` to the last
-    `endmodule` is used.
+    A `[BEGIN]` ... `[DONE]` block (VerilogEval's answer markers, `begin_done_block`) that holds a module is
+    read first, with the rules below applied inside it. Fenced blocks tagged verilog/systemverilog (or
+    untagged) that contain a module are joined in order; otherwise a `## Code Implementation` section or the
+    span from the first `module` to the last `endmodule` is used.
 
     >>> extract_code("Here:\\n```verilog\\nmodule a; endmodule\\n```\\nDone.")
+    'module a; endmodule\\n'
+    >>> extract_code("[BEGIN]\\nmodule a; endmodule\\n[DONE]")
     'module a; endmodule\\n'
     >>> extract_code("no code here") is None
     True
@@ -58,6 +92,16 @@ def extract_code(text: str) -> str | None:
     if not text or not text.strip():
         return None
     text = _THINK.sub("", text)  # reasoning traces often contain draft modules
+    marked = begin_done_block(text)
+    if marked is not None:
+        inside = _extract_plain("\n".join(marked) + "\n")
+        if inside is not None:
+            return inside
+    return _extract_plain(text)
+
+
+def _extract_plain(text: str) -> str | None:
+    """extract_code's rules without the `[BEGIN]`/`[DONE]` step."""
     blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in _HDL_TAGS and _has_module(body)]
     if blocks:
         return "\n".join(b.strip() + "\n" for b in _drop_superseded(blocks))

@@ -133,9 +133,11 @@ def detect_kind(path: Path) -> str:
 
 
 def load_problems(path: Path | str) -> list[Problem]:
-    """Load a VerilogEval v2 dataset folder or an RTLLM root, detecting which."""
+    """Load a VerilogEval v2 dataset folder (spec-to-rtl or code-complete) or an RTLLM root, detecting which."""
     path = Path(path)
-    return load_verilog_eval(path) if detect_kind(path) == "verilog_eval" else load_rtllm(path)
+    if detect_kind(path) != "verilog_eval":
+        return load_rtllm(path)
+    return load_verilog_eval_code_complete(path) if is_code_complete_folder(path) else load_verilog_eval(path)
 
 
 def reference_as_candidate(problem: Problem) -> str:
@@ -144,3 +146,47 @@ def reference_as_candidate(problem: Problem) -> str:
     if problem.reference_top == problem.top:
         return problem.reference
     return re.sub(rf"\b{re.escape(problem.reference_top)}\b", problem.top, problem.reference)
+
+
+def is_code_complete_folder(path: Path | str) -> bool:
+    """True for VerilogEval v2's code-complete layout: each problem also has an `_ifc.txt` (its module header)."""
+    return any(Path(path).glob("*_ifc.txt"))
+
+
+def load_verilog_eval_code_complete(folder: Path | str) -> list[Problem]:
+    """VerilogEval v2 code-complete-iccad2023: `ProbNNN_name_{prompt.txt,ifc.txt,ref.sv,test.sv}`.
+
+    `spec` is the prompt file as it is (the description, then the module header the model completes);
+    `interface_prefix` is the `_ifc.txt` text the official flow prepends to an answer before compiling.
+    The references and testbenches are this folder's own: several differ from spec-to-rtl's copies (this
+    task's Prob099 has its port names fixed), so the two tasks are never mixed.
+    """
+    folder = Path(folder)
+    problems = []
+    for base in load_verilog_eval(folder):
+        ifc = folder / f"{base.task_id}_ifc.txt"
+        if not ifc.is_file():
+            raise BenchmarkLayoutError(f"VerilogEval code-complete problem {base.task_id}: missing {ifc}; is "
+                                       f"{folder} a complete dataset_code-complete-iccad2023 folder?")
+        problems.append(Problem(
+            task_id=base.task_id, spec=base.spec, reference=base.reference, top=base.top, ref_top=base.ref_top,
+            testbench=base.testbench, tb_top=base.tb_top, source=base.source, interface_prefix=ifc.read_text()))
+    return problems
+
+
+_HEADER_END = re.compile(r";")
+
+
+def reference_body(problem: Problem) -> str:
+    """The golden reference with its own module header removed: what a code-complete answer looks like.
+
+    Everything up to the `;` that closes the `module RefModule ...(...)` header goes; the body, `endmodule`
+    and anything after it stay. Scored with the interface prepended, it must pass as the reference does."""
+    source = problem.reference
+    start = re.search(rf"\b(?:module|macromodule)\s+{re.escape(problem.reference_top)}\b", source)
+    if start is None:
+        raise BenchmarkLayoutError(f"{problem.task_id}: the reference defines no module {problem.reference_top}")
+    end = _HEADER_END.search(source, start.end())
+    if end is None:
+        raise BenchmarkLayoutError(f"{problem.task_id}: the header of {problem.reference_top} never ends with ';'")
+    return source[end.end():].lstrip("\n")

@@ -20,6 +20,10 @@ class Problem:
     tb_top: top-level module of the testbench (`tb` for VerilogEval).
     extra_files: data files the testbench reads by relative path: name -> absolute path.
     source: which benchmark/dataset it came from ("verilog_eval", "rtllm", "synthetic", "jsonl").
+    interface_prefix: text the official flow prepends to the answer before compiling, or None. VerilogEval's
+        code-complete task sets it to the problem's `_ifc.txt` (the `module TopModule (...);` header): the model
+        writes only the body, and sv-generate puts the header in front of it (unless the answer already holds
+        a `module TopModule` line).
     """
 
     task_id: str
@@ -31,6 +35,7 @@ class Problem:
     tb_top: str | None = None
     extra_files: dict[str, Path] = field(default_factory=dict)
     source: str = "custom"
+    interface_prefix: str | None = None
 
     @property
     def reference_top(self) -> str:
