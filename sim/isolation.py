@@ -129,10 +129,32 @@ def bwrap_argv(jail: Jail) -> list[str]:
     return args
 
 
+def _shared_folders() -> set[Path]:
+    import tempfile
+
+    return {Path(p).resolve() for p in ("/", tempfile.gettempdir(), "/tmp", "/var/tmp", Path.home(), os.getcwd())}
+
+
 def prepare_writable(folder: Path) -> None:
-    """Let the unprivileged simulator user write into a run folder the (root) harness created."""
+    """Let the unprivileged simulator user write into a run folder the (root) harness created for it.
+
+    Only that folder changes owner, never what is inside or above it, and never a shared folder (the temporary
+    folder itself, the home or working folder): a jail's writable folder must be one made for the simulation."""
+    folder = Path(folder).resolve()
+    if folder in _shared_folders() or any(folder.is_relative_to(p) for p in (Path("/usr"), Path("/etc"))) \
+            or Path(os.getcwd()).resolve().is_relative_to(folder):
+        raise ValueError(f"refusing to give the simulator {folder} as its writable folder: use a fresh folder made "
+                         "for the simulation (sim.sandbox.SimDir)")
     if _as_root():
         os.chown(folder, NOBODY, NOBODY)
+
+
+def writable_dir(folder: Path) -> Path:
+    """Make `folder` (and missing parents) for a jailed command to write into; returns it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare_writable(folder)
+    return folder
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from sim.isolation import Jail, bwrap_argv, prepare_writable
+from sim.isolation import Jail, bwrap_argv, prepare_writable, writable_dir  # noqa: F401 (re-exported)
 
 TRUNCATION_MARKER = "\n...[output truncated: cap of {cap} bytes reached, process group killed]\n"
 
@@ -138,8 +138,7 @@ def run_sandboxed(
         child_env[name] = str(cwd)
     if isolation != "none":
         if writable:
-            for folder in (cwd, *(p for p in cwd.rglob("*") if p.is_dir() and not p.is_symlink())):
-                prepare_writable(folder)
+            prepare_writable(cwd)  # this folder only: a folder the harness makes inside it uses writable_dir()
         cmd = [*bwrap_argv(Jail(cwd, writable=writable, readable=tuple(readable), quota_mb=max_file_mb)), *cmd]
     # CPU limit is a backstop for children that escape the wall clock (e.g. a detached grandchild).
     cpu_s = max(1, int(timeout_s) + 2)

@@ -160,3 +160,15 @@ def test_missing_isolation_is_refused_unless_the_user_opts_out(monkeypatch, capl
         assert "WITHOUT operating-system isolation" in caplog.text
     finally:
         iso._probe.cache_clear()
+
+
+def test_a_shared_folder_is_never_handed_to_the_jail():
+    import tempfile
+
+    from sim.isolation import prepare_writable
+
+    for shared in ("/", tempfile.gettempdir(), os.getcwd()):
+        with pytest.raises(ValueError, match="fresh folder"):
+            prepare_writable(shared)
+    with pytest.raises(ValueError, match="fresh folder"):
+        run_sandboxed(["true"], tempfile.gettempdir(), timeout_s=5)
