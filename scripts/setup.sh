@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up this repository on a fresh Debian/Ubuntu machine; safe to run again (it only does what is missing).
-#   - Icarus Verilog, Python 3.11 (and util-linux where missing) from apt (with sudo unless already root),
+#   - Icarus Verilog, bubblewrap, Python 3.11 (and util-linux where missing) from apt (with sudo unless already root),
 #   - a virtual environment in .venv,
 #   - torch 2.13.0 FIRST (pinned: an unpinned torch can pull a multi-GB CUDA build), then the project
 #     with its dev extras (pytest): pip install -e '.[dev]'.
@@ -14,6 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
 command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 command -v python3.11 >/dev/null 2>&1 || missing+=(python3.11)
+# bubblewrap jails every simulation of model-written Verilog (sim/isolation.py; docs/SIM.md, threat model)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 # prlimit and setpriv contain every simulation (rlimits, parent-death signal); util-linux is in every
 # Debian/Ubuntu base image, but not in every minimal container.
 { command -v prlimit && command -v setpriv; } >/dev/null 2>&1 || missing+=(util-linux)
