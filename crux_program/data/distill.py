@@ -86,16 +86,18 @@ class CruxDistiller:
                 ) from exc
             return None
 
+    def realise_code(self, t: Triplet, crux: Crux) -> str:
+        """The student's Verilog for spec + CRUX ("" when its answer cannot be read: the check then fails)."""
+        try:
+            with dspy.context(adapter=default_adapter()):
+                return self.realise(spec=t.spec, crux=crux.to_markdown()).verilog or ""
+        except Exception:  # noqa: BLE001 - unparseable student output simply fails the check
+            return ""
+
     def _realisations(self, pending: list[tuple[Triplet, Crux]]) -> list[bool]:
         from sim.core import Verifier
 
-        codes = []
-        for t, crux in pending:
-            try:
-                with dspy.context(adapter=default_adapter()):
-                    codes.append(self.realise(spec=t.spec, crux=crux.to_markdown()).verilog or "")
-            except Exception:  # noqa: BLE001 - unparseable student output simply fails the check
-                codes.append("")
+        codes = [self.realise_code(t, crux) for t, crux in pending]
         with Verifier(self.config.sim) as verifier:
             results = verifier.check_many([(t.problem(), c) for (t, _), c in zip(pending, codes)])
         return [r.passed for r in results]

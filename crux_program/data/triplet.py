@@ -56,6 +56,9 @@ class Triplet(BaseModel):
     split: "train", "val", "test_seen" (seen family, unseen parameters) or "test_unseen" (unseen family).
     provenance: where it came from and how its CRUX was obtained (`synthetic:seed=0`, `jsonl:file#line`...).
     testbench: optional official testbench; without one the judge runs in differential mode.
+    self_check: the reference's differential self-check verdict ("pass", or the failing status) when one was
+        run on its own; None when not known. A reference that did not pass cannot reward GRPO: its example
+        says `rewardable=False`.
     """
 
     task_id: str
@@ -67,6 +70,7 @@ class Triplet(BaseModel):
     split: Split = "train"
     provenance: str = ""
     testbench: str | None = None
+    self_check: str | None = None
 
     @property
     def top(self) -> str:
@@ -86,9 +90,11 @@ class Triplet(BaseModel):
         """The `dspy.Example` used everywhere (inputs: spec)."""
         import dspy  # imported here: data generation must not pay DSPy's import time
 
+        # only set when a self-check ran, so examples (and the digests keyed on them) stay as they were elsewhere
+        extra = {} if self.self_check is None else {"rewardable": self.self_check == "pass"}
         return dspy.Example(task_id=self.task_id, spec=self.spec, problem=self.problem(), crux=self.crux,
                             verilog=self.verilog, family=self.family, level=self.level,
-                            split=self.split).with_inputs("spec")
+                            split=self.split, **extra).with_inputs("spec")
 
 
 def write_jsonl(path: str | Path, triplets: Iterable[Triplet]) -> int:
@@ -98,7 +104,8 @@ def write_jsonl(path: str | Path, triplets: Iterable[Triplet]) -> int:
     n = 0
     with path.open("w", encoding="utf-8") as f:
         for t in triplets:
-            f.write(t.model_dump_json(exclude_none=False) + "\n")
+            # self_check is written only when known: files without one stay byte-identical to older builds
+            f.write(t.model_dump_json(exclude={"self_check"} if t.self_check is None else None) + "\n")
             n += 1
     return n
 
