@@ -3,12 +3,13 @@
     python run.py                                          # the default job (see conf/config.yaml)
     python run.py data=verilog_eval data.limit=5 lm=tiny   # a quick offline evaluation
     python run.py lm=openai lm.model=NAME lm.api_base=http://localhost:8000/v1
-    python run.py -m program=crux,direct data.limit=2      # a sweep, ending with one summary table
+    python run.py -m program=crux,direct data.limit=2 compiler=none   # a sweep, ending with one summary table
 
 Hydra stops here: packages receive dataclasses (LMConfig, SimConfig, EvalConfig, data sources, compilers),
 never a DictConfig. A task is a plain function `(cfg, run_dir) -> float | None` in TASKS; later tasks
 (make_data, the two-stage main job) register themselves there. `main` returns the task's optimized metric
-so that sweepers can use it.
+so that sweepers can use it. A user's mistake (`crux_program.errors.UserError`) ends the run with its message
+and exit status 2, without a traceback (HYDRA_FULL_ERROR=1 shows it).
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+
+from crux_program.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("run")
@@ -46,45 +49,62 @@ _register_resolvers()
 
 
 # ---------------------------------------------------------------- building typed objects from the config
-def build_lm(lm_cfg: DictConfig | dict, texts=None):
-    """LMConfig (dataclass) -> dspy.LM, through crux_program.lm (`texts`: the tiny model's tokenizer corpus)."""
-    from crux_program.lm import build_lm as make
+def lm_config(lm_cfg: DictConfig | dict):
+    """The LMConfig dataclass of `lm` (or of a bare mapping such as program.predictor_lms.X={kind: openai, ...})."""
     from crux_program.lm.config import LMConfig
 
     if isinstance(lm_cfg, DictConfig) and "_target_" in lm_cfg:
-        config = instantiate(lm_cfg)
-    else:  # a bare mapping, e.g. program.predictor_lms.spec_to_crux={kind: openai, ...}
-        values = OmegaConf.to_container(lm_cfg, resolve=True) if isinstance(lm_cfg, DictConfig) else dict(lm_cfg)
-        values.pop("_target_", None)
-        values.pop("_convert_", None)
-        config = LMConfig.from_mapping(values)
-    return make(config, texts=texts)
+        return instantiate(lm_cfg)
+    values = OmegaConf.to_container(lm_cfg, resolve=True) if isinstance(lm_cfg, DictConfig) else dict(lm_cfg)
+    values.pop("_target_", None)
+    values.pop("_convert_", None)
+    return LMConfig.from_mapping(values)
 
 
-def build_program(program_cfg: DictConfig):
-    """The DSPy program, with per-predictor LMs bound and a saved state loaded when configured."""
+def build_lm(lm_cfg: DictConfig | dict, texts=None):
+    """LMConfig (dataclass) -> dspy.LM, through crux_program.lm (`texts`: the tiny model's tokenizer corpus)."""
+    from crux_program.lm import build_lm as make
+
+    return make(lm_config(lm_cfg), texts=texts)
+
+
+def build_program(program_cfg: DictConfig, lm=None, with_state: bool = True):
+    """The DSPy program, with per-predictor LMs bound and a saved state (`program.state`) loaded when configured.
+
+    lm: the run's LM, which a compiled checkpoint in program.state is rebound through (lm.with_model).
+    """
     program = instantiate(program_cfg.module)
     predictors = dict(program.named_predictors())
     for name, lm_cfg in (program_cfg.get("predictor_lms") or {}).items():
         if name not in predictors:
-            raise ValueError(f"program.predictor_lms.{name}: {type(program).__name__} has no predictor {name!r}; "
-                             f"its predictors are {sorted(predictors)}")
+            raise UserError(f"program.predictor_lms.{name}: {type(program).__name__} has no predictor {name!r}; "
+                            f"its predictors are {sorted(predictors)}")
         predictors[name].lm = build_lm(lm_cfg)
-    if program_cfg.get("state"):
-        program.load(str(Path(program_cfg.state).expanduser()))
+    if with_state and program_cfg.get("state"):
+        from crux_program.evaluation.program_state import load_program_state
+
+        program = load_program_state(program, str(program_cfg.state), lm)
     return program
 
 
-def labels_of(cfg: DictConfig) -> dict[str, str]:
-    """Short names of what ran, for metrics.json, reports and sweep tables."""
+def labels_of(cfg: DictConfig, compiler: str | None = None) -> dict[str, str]:
+    """Short names of what ran, for metrics.json, reports and sweep tables (`compiler`: the one that ran)."""
     lm = cfg.lm.get("model") or cfg.lm.get("kind", "?")
     return {"program": str(cfg.program.name), "lm": f"{cfg.lm.get('kind', '?')}:{lm}" if cfg.lm.get("model")
-            else str(lm), "data": str(cfg.data.name), "compiler": _compiler_name(cfg)}
+            else str(lm), "data": str(cfg.data.name), "compiler": compiler or _compiler_name(cfg)}
 
 
 def _compiler_name(cfg: DictConfig) -> str:
     choice = HydraConfig.get().runtime.choices.get("compiler") if HydraConfig.initialized() else None
     return str(choice or cfg.compiler.get("name") or cfg.compiler["_target_"].rsplit(".", 1)[-1])
+
+
+def _compiler_chosen(cfg: DictConfig) -> bool:
+    """Whether the command line (or an experiment preset) picked the compiler, rather than config.yaml's default."""
+    if not HydraConfig.initialized():
+        return True
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
+    return bool(keys & {"compiler", "experiment"})
 
 
 # ---------------------------------------------------------------- tasks: plain functions of (cfg, run_dir)
@@ -104,19 +124,35 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     from optimizers.none import NoCompiler
     from optimizers.reuse import compile_or_reuse
 
+    from crux_program.evaluation.compile_plan import plan_compile
+    from crux_program.lm.openai_compat import check_served
+
     task_start = time.perf_counter()
+    check_served(lm_config(cfg.lm))  # an unreachable server or a missing key stops the run now, not per call
     splits = instantiate(cfg.data).load()
-    program = build_program(cfg.program)
+    plan = plan_compile(_compiler_name(cfg), str(cfg.lm.kind), str(cfg.data.name), bool(splits.train))
+    if plan.reason:
+        log.warning(plan.reason)
+    elif plan.trains and not _compiler_chosen(cfg):
+        budget = cfg.task.get("time_budget_s")
+        log.warning("compiler=%s (the default) trains before evaluating%s; add compiler=none to evaluate only.",
+                    plan.compiler, f", within task.time_budget_s={budget:.0f} s" if budget else "")
+    program = build_program(cfg.program, with_state=False)
     lm = build_lm(cfg.lm, texts=tokenizer_corpus(program, splits.train) if cfg.lm.kind == "tiny" else None)
     dspy.configure(lm=lm)
-    compiler = instantiate(cfg.compiler, run_dir=run_dir / "compiler")
-    trains = bool(splits.train) and not isinstance(compiler, NoCompiler)
+    if cfg.program.get("state"):  # after the LM: a compiled checkpoint is bound through it (lm.with_model)
+        from crux_program.evaluation.program_state import load_program_state
+
+        program = load_program_state(program, str(cfg.program.state), lm)
+    compiler = instantiate(cfg.compiler if plan.trains else {"_target_": "optimizers.none.NoCompiler"},
+                           run_dir=run_dir / "compiler")
+    trains = plan.trains and not isinstance(compiler, NoCompiler)
     compare = bool(cfg.task.get("compare_stages", False)) and trains
     rows: list[StageRow] = []
     compile_seconds: float | None = None
 
     def evaluate(prog, folder: Path, stage: str, train_seconds: float | None = None) -> StageRow:
-        metrics = _evaluate(cfg, prog, splits.test, folder, lm, stage)
+        metrics = _evaluate(cfg, prog, splits.test, folder, lm, stage, plan.compiler)
         rows.append(StageRow.from_metrics(stage, folder, metrics, train_seconds))
         return rows[-1]
 
@@ -129,13 +165,8 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         fit_compiler_to_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
                                eval_seconds)
     untrained = copy.deepcopy(program)
-    if not trains and not isinstance(compiler, NoCompiler):
-        log.warning("data=%s has no training split, so compiler=%s has nothing to learn from: the program is "
-                    "evaluated as it is. Train on data=synthetic (or data=jsonl) to compile it.",
-                    cfg.data.name, _compiler_name(cfg))
-    else:
-        outcome = compile_or_reuse(compiler, program, splits.train, splits.val)  # a finished rerun trains nothing
-        program, compile_seconds = outcome.program, outcome.seconds
+    outcome = compile_or_reuse(compiler, program, splits.train, splits.val)  # a finished rerun trains nothing
+    program, compile_seconds = outcome.program, outcome.seconds
     stages = list(getattr(compiler, "stages", []) or [])
     if compare:
         for stage in stages[:-1]:  # the last stage is the returned program, evaluated below
@@ -143,8 +174,8 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
             evaluate(staged, run_dir / "stages" / stage.name, stage.name, stage.seconds)
             release_lms(staged, keep=lm)  # a GPU holds one stage's weights at a time, not every stage's
     # single-stage compilers report no stages: their train time is the whole compile() call
-    evaluate(program, run_dir, stages[-1].name if stages else _compiler_name(cfg),
-             stages[-1].seconds if stages else compile_seconds)
+    evaluate(program, run_dir, stages[-1].name if stages else plan.compiler,
+             stages[-1].seconds if stages and trains else compile_seconds if trains else None)
     if compare:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
     return float(json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
@@ -205,10 +236,10 @@ def tokenizer_corpus(program, train) -> list[str] | None:
     return [m["content"] for row in render_examples(program, train) for m in row.prompt + row.completion]
 
 
-def _evaluate(cfg: DictConfig, program, problems, folder: Path, lm, stage: str):
+def _evaluate(cfg: DictConfig, program, problems, folder: Path, lm, stage: str, compiler: str):
     from crux_program.evaluation import evaluate_program
 
-    labels = {**labels_of(cfg), "stage": stage}
+    labels = {**labels_of(cfg, compiler), "stage": stage}
     metrics = evaluate_program(program, problems, folder, config=instantiate(cfg.task.eval),
                                sim_config=instantiate(cfg.sim), lm=lm, labels=labels)
     print(f"{folder} [{stage}]: " + ", ".join(f"{k} = {v:.4f}" for k, v in metrics.pass_at_k.items())
@@ -222,7 +253,7 @@ def make_data_task(cfg: DictConfig, run_dir: Path) -> float:
 
     source = instantiate(cfg.data)
     if not hasattr(source, "build"):
-        raise ValueError(f"task=make_data builds a dataset, but data={cfg.data.name} is read in place; "
+        raise UserError(f"task=make_data builds a dataset, but data={cfg.data.name} is read in place; "
                          "use data=synthetic (or another data source with a build step)")
     summary = source.build(progress=bool(cfg.task.get("progress", False)))
     table = summary_table(summary)
@@ -240,7 +271,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float | None:
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     name = cfg.task.name
     if name not in TASKS:
-        raise ValueError(f"task={name} is not known to run.py; known tasks: {sorted(TASKS)}")
+        raise UserError(f"task={name} is not known to run.py; known tasks: {sorted(TASKS)}")
     return TASKS[name](cfg, run_dir)
 
 
@@ -255,14 +286,51 @@ class SweepSummaryCallback(Callback):
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
+    from crux_program.evaluation.incomplete import EXIT_INCOMPLETE, IncompleteEvaluation
+
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         return run(cfg, run_dir)
+    except IncompleteEvaluation as exc:  # metrics.json and the report are written, marked incomplete
+        print(f"\n{exc.describe(run_dir)}", file=sys.stderr)
+        sys.exit(EXIT_INCOMPLETE)
     except KeyboardInterrupt:
         # Samples and verdicts are on disk as they were produced; say how to pick them up, not a traceback.
         print(f"\ninterrupted: what was produced is in {run_dir}; rerun with hydra.run.dir={run_dir} and the same "
               "overrides to resume (finished compiler stages and verdicts are reused)", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # a user's mistake ends with its message alone; anything else keeps its traceback
+        message = user_message(exc)
+        if message is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        report_user_error(message)
+        sys.exit(2)
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The one-line message of a user's mistake behind `exc` (a UserError, or a config value left at ???)."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    from crux_program.errors import user_error_in
+
+    error = user_error_in(exc)
+    if error is not None:
+        return str(error)
+    while exc is not None:
+        if isinstance(exc, MissingMandatoryValue):
+            key = getattr(exc, "full_key", None) or "a required value"
+            return f"{key} has no value: add {key}=... to the command (conf/ marks it ???)"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def report_user_error(message: str) -> None:
+    """Print `error: message` and the traceback hint on stderr, and keep the message in the run's log file."""
+    print(f"error: {message}\n(HYDRA_FULL_ERROR=1 shows the traceback)", file=sys.stderr, flush=True)
+    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, message, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):  # run.log: the console already has it
+            handler.handle(record)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 
 PATH is a VerilogEval v2 dataset folder or an RTLLM root (detected). Each sample line is
 `{"task_id": ..., "completion": ...}`; VERDICTS.jsonl gets one line per scored sample, in input order,
-written as soon as the verdicts before it exist. The last line printed is
+written as soon as the verdicts before it exist: task_id, passed, status, mismatches, samples, seconds and
+feedback (why it failed: the first compile error, or the first mismatching output and cycle). The last line printed is
 `scored N samples: P passed, F failed`.
 """
 from __future__ import annotations
@@ -112,7 +113,8 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
         with Verifier(config) as verifier, args.out.open("a" if args.resume else "w") as sink:
             for j, result in verifier.iter_many(items[len(done):], progress=err.isatty()):
                 i = j + len(done)
-                pending[i] = result.verdict_row()
+                # the judge's reason (first compile error, first mismatching output and cycle) travels with the row
+                pending[i] = {**result.verdict_row(), "feedback": result.feedback}
                 while written in pending:  # keep input order, flush as soon as the prefix is complete
                     row = pending.pop(written)
                     sink.write(json.dumps(row) + "\n")

@@ -18,7 +18,7 @@ from sim.config import SimConfig
 
 CONF = Path(run.__file__).resolve().parent / "conf"
 # Values a user must give (marked ??? in the yaml); dummy ones are enough to build the typed objects.
-REQUIRED = {"lm": ["lm.model=some-model"], "data": []}
+REQUIRED = {"lm": ["lm.model=some/model"], "data": []}
 
 
 def options(group: str) -> list[str]:

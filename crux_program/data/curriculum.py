@@ -19,6 +19,7 @@ from crux_program.data.families.base import Design
 from crux_program.data.rename import rename_design
 from crux_program.data.spec_text import render_spec
 from crux_program.data.triplet import LEVELS, Triplet
+from crux_program.errors import UserError
 
 DEFAULT_HELD_OUT = ("gray_code", "pulse_stretcher")
 
@@ -71,28 +72,28 @@ class SyntheticConfig:
         names = self.family_names()
         unknown = [f for f in names + list(self.held_out_families) if f not in FAMILIES]
         if unknown:
-            raise ValueError(f"unknown families {unknown}; choose from {sorted(FAMILIES)}")
+            raise UserError(f"data.synthetic: unknown families {unknown}; choose from {sorted(FAMILIES)}")
         missing = [f for f in self.held_out_families if f not in names]
         if missing:
-            raise ValueError(f"held_out_families {missing} are not in `families`: add them to `families`, or set "
+            raise UserError(f"held_out_families {missing} are not in `families`: add them to `families`, or set "
                              f"held_out_families (--held-out) to families you use")
         if len(self.seen_families()) == 0:
-            raise ValueError("every family is held out; leave at least one family for training")
+            raise UserError("every family is held out; leave at least one family for training")
         bad = [k for k in self.degradation_mix if k not in LEVELS]
         if bad or sum(self.degradation_mix.values()) <= 0:
-            raise ValueError(f"degradation_mix {self.degradation_mix}: keys from {LEVELS}, positive total weight")
+            raise UserError(f"degradation_mix {self.degradation_mix}: keys from {LEVELS}, positive total weight")
         if self.size < 1 or self.variants_per_design < 1:
-            raise ValueError("size and variants_per_design must be >= 1")
+            raise UserError("size and variants_per_design must be >= 1")
         if not 0 <= self.rename_fraction <= 1:
-            raise ValueError("rename_fraction must be in [0, 1]")
+            raise UserError("rename_fraction must be in [0, 1]")
         if self.rename_per not in ("example", "design"):
-            raise ValueError(f"rename_per={self.rename_per!r}: choose example or design")
+            raise UserError(f"rename_per={self.rename_per!r}: choose example or design")
         if self.rename_copies < 1 or (self.rename_copies > 1 and (self.rename_per != "example"
                                                                   or self.rename_fraction == 0)):
-            raise ValueError(f"rename_copies={self.rename_copies}: must be >= 1, and > 1 only with "
+            raise UserError(f"rename_copies={self.rename_copies}: must be >= 1, and > 1 only with "
                              "rename_per=example and rename_fraction > 0 (copies differ only in their names)")
         if not 0 <= self.val_fraction + self.test_fraction < 1:
-            raise ValueError("val_fraction + test_fraction must be in [0, 1)")
+            raise UserError("val_fraction + test_fraction must be in [0, 1)")
 
     def family_names(self) -> list[str]:
         return list(self.families) if self.families else list(FAMILIES)

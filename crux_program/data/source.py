@@ -14,7 +14,9 @@ from pathlib import Path
 
 from crux_program.data.curriculum import SyntheticConfig
 from crux_program.data.make_dataset import DatasetSummary, make_dataset, summary_table
+from crux_program.data.sizing import build_estimate, check_splits
 from crux_program.data.triplet import load_split
+from crux_program.errors import UserError
 
 TEST_SPLITS = ("test_seen", "test_unseen", "test")
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class SyntheticData:
 
     def __post_init__(self) -> None:
         if self.test_split not in TEST_SPLITS:
-            raise ValueError(f"data.test_split={self.test_split!r}: choose one of {TEST_SPLITS}")
+            raise UserError(f"data.test_split={self.test_split!r}: choose one of {TEST_SPLITS}")
 
     @property
     def folder(self) -> Path:
@@ -76,7 +78,12 @@ class SyntheticData:
         return content(before) == content(json.loads(self._stamp()))
 
     def ensure_built(self) -> None:
-        """Build unless the folder already holds this exact config's dataset."""
+        """Build unless the folder already holds this exact config's dataset; a config that leaves the train or
+        the test split empty is refused first, with the smallest data.synthetic.size that fills them."""
+        designs = check_splits(self.synthetic, self.test_split)
+        if not designs.designs.get("val"):
+            log.warning("data.synthetic.size=%d leaves the val split empty (compilers that score on val prompts get "
+                        "none); raise data.synthetic.size to fill it.", self.synthetic.size)
         stamp = self.folder / "config.json"
         recorded = stamp.read_text(encoding="utf-8") if stamp.exists() else None
         if recorded is not None and self._same_build(recorded):
@@ -85,6 +92,11 @@ class SyntheticData:
             log.warning("%s holds a curriculum built with other settings (%s): rebuilding it, which replaces its "
                         "splits. To keep that one, pass those settings as data.synthetic.KEY=VALUE or choose another "
                         "data.synthetic.out_dir.", self.folder, "; ".join(self.changed_settings(recorded)))
+        # Built whole even for data.limit=3: a design's split is drawn among all its family's parameter
+        # combinations, and the order of the test file (a prefix of which data.limit takes) comes from the whole build.
+        log.warning("Building the curriculum once into %s (%s); later runs with these data.synthetic settings reuse "
+                    "it. It is built whole even for a few test problems, because the splits and the test order are "
+                    "drawn over the whole curriculum.", self.folder, build_estimate(self.synthetic, designs))
         print(summary_table(self.build()), flush=True)
 
     def load(self):

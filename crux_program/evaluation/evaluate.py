@@ -15,6 +15,7 @@ from typing import Sequence
 
 import dspy
 
+from crux_program.errors import UserError
 from crux_program.evaluation.config import EvalConfig
 from crux_program.evaluation.records import SampleRecord, read_jsonl
 from crux_program.evaluation.report import EvalMetrics, summarize, write_report
@@ -37,7 +38,8 @@ def evaluate_program(program: dspy.Module, problems: Sequence[Problem], run_dir:
     from sim.core import Verifier  # imported here so that building configs does not start simulator pools
 
     if not problems:
-        raise ValueError("evaluate_program: no problems to evaluate (check data.path, data.task_ids, data.limit)")
+        raise UserError("no problems to evaluate: the test problems are empty (check data.path, data.task_ids, "
+                        "data.limit, and for data=synthetic data.synthetic.size)")
     config = config or EvalConfig()
     run_dir = Path(run_dir)
     owned = verifier is None
@@ -51,7 +53,8 @@ def evaluate_program(program: dspy.Module, problems: Sequence[Problem], run_dir:
     samples = [s for s in map(SampleRecord.from_json, read_jsonl(run_dir / "samples.jsonl"))
                if (s.task_id, s.sample_index) in wanted]
     metrics, scores = summarize(verdicts, config.ks, samples, labels)
-    title = " / ".join(labels.values()) if labels else "Evaluation"
+    # the stage is often the compiler's own name (compiler=none, or a single-stage compiler): say it once
+    title = " / ".join(dict.fromkeys(labels.values())) if labels else "Evaluation"
     write_report(run_dir, metrics, scores, title=title)
     log.info("%s: %s over %d problems (%d samples)", run_dir, metrics.pass_at_k, metrics.n_problems, metrics.n_samples)
     return metrics

@@ -4,12 +4,19 @@
 in run.py, configured in conf/hydra/default.yaml); it can also be run by hand on any sweep folder:
 
     python -m crux_program.evaluation.multirun outputs/eval/multirun_2026-01-01_12-00-00_1234-ab12
+
+The table and the plot show only the settings that vary between the runs (one column each; what every run
+shares is listed once above the table), and the compiler that actually ran in each (a training compiler that
+had nothing to train on reports "none"). summary.csv holds the same columns plus each run's full overrides,
+with Hydra's escapes (`http\\://`) removed.
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +27,26 @@ from crux_program.evaluation.report import METRICS_FILE
 SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
 SUMMARY_PNG = "summary.png"
+_ESCAPED = re.compile(r"\\(.)")  # Hydra writes a sweep job's special characters escaped: http\://host
 
 
 @dataclass(frozen=True)
 class RunRow:
-    """One run of the sweep: its folder, the overrides that made it, and its metrics."""
+    """One run of the sweep: its folder, the overrides that made it (key -> value), and its metrics."""
 
     run_dir: Path
-    overrides: str
+    settings: dict[str, str]
     metrics: dict
+
+    @property
+    def overrides(self) -> str:
+        """The run's overrides as one command-line string (unescaped)."""
+        return " ".join(f"{k}={v}" for k, v in self.settings.items())
+
+    @property
+    def compiler(self) -> str:
+        """The compiler that ran (metrics.json's labels), '' for runs written before labels existed."""
+        return str((self.metrics.get("labels") or {}).get("compiler", ""))
 
     def value(self, key: str) -> str:
         if key.startswith("mean "):  # partial credit: metrics.json's mean_reward.{format,compile,functional}
@@ -40,26 +58,48 @@ class RunRow:
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """All runs of a sweep, in job order, and the metric columns shown for them."""
+    """All runs of a sweep, in job order; the settings that vary between them; the metric columns shown."""
 
     rows: list[RunRow]
     columns: list[str]
+    varying: list[str]
+    shared: dict[str, str]
+
+    def label(self, row: RunRow) -> str:
+        """What sets this run apart: its varying settings (its folder name when nothing varies)."""
+        return " ".join(f"{k}={row.settings.get(k, '(default)')}" for k in self.varying) or row.run_dir.name
+
+    def header(self) -> list[str]:
+        return ["run", *self.varying, "compiler ran", *self.columns]
+
+    def cells(self, row: RunRow) -> list[str]:
+        return [row.run_dir.name, *[row.settings.get(k, "(default)") for k in self.varying], row.compiler or "-",
+                *[row.value(c) for c in self.columns]]
 
     def to_markdown(self) -> str:
-        header = ["run", "overrides", *self.columns]
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for row in self.rows:
-            lines.append("| " + " | ".join([row.run_dir.name, row.overrides or "(defaults)",
-                                            *[row.value(c) for c in self.columns]]) + " |")
+        lines = []
+        if self.shared:
+            lines += ["Every run: `" + " ".join(f"{k}={v}" for k, v in self.shared.items()) + "`", ""]
+        lines += ["| " + " | ".join(self.header()) + " |", "|" + "---|" * len(self.header())]
+        lines += ["| " + " | ".join(self.cells(row)) + " |" for row in self.rows]
         return "\n".join(lines) + "\n"
 
 
-def _overrides(run_dir: Path) -> str:
+def parse_overrides(overrides: list[str]) -> dict[str, str]:
+    """`["lm.api_base=http\\://h", "program=crux"]` -> {"lm.api_base": "http://h", "program": "crux"}."""
+    settings: dict[str, str] = {}
+    for item in overrides:
+        key, _, value = str(item).partition("=")
+        settings[key] = _ESCAPED.sub(r"\1", value)
+    return settings
+
+
+def _settings(run_dir: Path) -> dict[str, str]:
     """The job's own command-line overrides, as Hydra recorded them in .hydra/overrides.yaml."""
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
-        return ""
-    return " ".join(str(o) for o in (yaml.safe_load(path.read_text(encoding="utf-8")) or []))
+        return {}
+    return parse_overrides(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
 
 
 def _job_order(path: Path) -> tuple:
@@ -69,12 +109,15 @@ def _job_order(path: Path) -> tuple:
 def collect_runs(sweep_dir: Path) -> SweepSummary:
     """Read every run folder's metrics.json under `sweep_dir` (one level down, as Hydra lays out sweeps)."""
     runs = sorted((p.parent for p in Path(sweep_dir).glob(f"*/{METRICS_FILE}")), key=_job_order)
-    rows = [RunRow(d, _overrides(d), json.loads((d / METRICS_FILE).read_text(encoding="utf-8"))) for d in runs]
+    rows = [RunRow(d, _settings(d), json.loads((d / METRICS_FILE).read_text(encoding="utf-8"))) for d in runs]
+    keys = list(dict.fromkeys(k for r in rows for k in r.settings))
+    varying = [k for k in keys if len({r.settings.get(k) for r in rows}) > 1]
+    shared = {k: rows[0].settings[k] for k in keys if k not in varying}
     pass_keys = sorted({k for r in rows for k in r.metrics if k.startswith("pass@")}, key=lambda k: int(k[5:]))
     credit = [f"mean {p}" for p in ("format", "compile", "functional")
               if any(p in (r.metrics.get("mean_reward") or {}) for r in rows)]
     columns = [*pass_keys, *credit, "n_problems", "n_samples", "passed"]
-    return SweepSummary(rows, columns)
+    return SweepSummary(rows, columns, varying, shared)
 
 
 def summarize_sweep(sweep_dir: Path | str, print_table: bool = True) -> SweepSummary:
@@ -86,9 +129,9 @@ def summarize_sweep(sweep_dir: Path | str, print_table: bool = True) -> SweepSum
         return summary
     with (sweep_dir / SUMMARY_CSV).open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["run", "overrides", *summary.columns])
+        writer.writerow([*summary.header(), "overrides"])
         for row in summary.rows:
-            writer.writerow([row.run_dir.name, row.overrides, *[row.value(c) for c in summary.columns]])
+            writer.writerow([*summary.cells(row), row.overrides])
     table = summary.to_markdown()
     (sweep_dir / SUMMARY_MD).write_text(f"# Sweep {sweep_dir.name}\n\n{table}", encoding="utf-8")
     _plot(summary, sweep_dir / SUMMARY_PNG)
@@ -102,14 +145,18 @@ def _plot(summary: SweepSummary, path: Path) -> None:
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt
 
-    labels = [r.overrides or r.run_dir.name for r in summary.rows]
+    # One line per varying setting, long values wrapped: every label stays whole and readable.
+    labels = ["\n".join(textwrap.fill(part, 24) for part in summary.label(r).split(" ")) for r in summary.rows]
     values = [float(r.metrics.get("pass@1", 0.0)) for r in summary.rows]
-    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(labels)), 4))
-    ax.bar(range(len(labels)), values, color="tab:blue")
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    lines = max(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.8 * len(labels)), 3.5 + 0.25 * lines))
+    bars = ax.bar(range(len(labels)), values, color="tab:blue")
+    ax.bar_label(bars, [f"{v:.3f}" for v in values], fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("pass@1")
-    ax.set_title("pass@1 across the sweep")
+    shared = " ".join(f"{k}={v}" for k, v in summary.shared.items())
+    ax.set_title("pass@1 across the sweep" + (f"\n{textwrap.shorten(shared, 110)}" if shared else ""), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

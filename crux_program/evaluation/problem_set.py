@@ -13,9 +13,13 @@ from typing import Protocol
 
 import dspy
 
+from crux_program.errors import UserError, UserPathError
 from sim.loaders import instantiated_modules, load_problems, module_defs
 from sim.problem import Problem
 
+
+# The fields of a JSONL problem line: the first three are required (data.fields maps them to your names).
+FIELDS = ("task_id", "spec", "reference", "top", "testbench", "tb_top")
 
 @dataclass
 class DataSplits:
@@ -40,11 +44,11 @@ def select(problems: list[Problem], task_ids: list[str] | None, limit: int | Non
         by_id = {p.task_id: p for p in problems}
         missing = [t for t in task_ids if t not in by_id]
         if missing:
-            raise ValueError(f"data.task_ids: unknown task ids {missing[:5]}; ids look like {list(by_id)[:3]}")
+            raise UserError(f"data.task_ids: unknown task ids {missing[:5]}; ids look like {list(by_id)[:3]}")
         problems = [by_id[t] for t in task_ids]
     if limit is not None:
         if limit < 1:
-            raise ValueError(f"data.limit={limit}: use a positive number of problems, or null for all")
+            raise UserError(f"data.limit={limit}: use a positive number of problems, or null for all")
         problems = problems[:limit]
     return problems
 
@@ -65,7 +69,7 @@ class BenchmarkData:
     def load(self) -> DataSplits:
         path = Path(self.path).expanduser()
         if not path.exists():
-            raise FileNotFoundError(f"benchmark folder {path} not found: set CRUX_BENCHMARKS to the folder holding "
+            raise UserPathError(f"benchmark folder {path} not found: set CRUX_BENCHMARKS to the folder holding "
                                     f"your benchmark clones, or pass data.path=/path/to/{Path(self.path).name}")
         problems = select(load_problems(path), list(self.task_ids or []), self.limit)
         return DataSplits(test=problems)
@@ -89,26 +93,44 @@ class JsonlData:
     def load(self) -> DataSplits:
         path = Path(self.path).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"JSONL problems file {path} not found: pass data.path=/path/to/problems.jsonl")
+            raise UserPathError(f"JSONL problems file {path} not found: pass data.path=/path/to/problems.jsonl")
+        unknown = sorted(set(self.fields) - set(FIELDS))
+        if unknown:
+            raise UserError(f"data.fields: unknown field(s) {unknown}; the fields are {list(FIELDS)}")
         problems = []
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                problems.append(self._problem(json.loads(line), f"{path}:{lineno}"))
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path}:{lineno}: not a JSON object ({exc.msg} at column {exc.colno}); each line "
+                                "must be one JSON object such as {\"task_id\": ..., \"spec\": ..., "
+                                "\"reference\": ...}") from None
+            if not isinstance(row, dict):
+                raise UserError(f"{path}:{lineno}: a JSON {type(row).__name__}, not an object with task_id, spec "
+                                "and reference")
+            problems.append(self._problem(row, f"{path}:{lineno}"))
         return DataSplits(test=select(problems, list(self.task_ids or []), self.limit))
 
     def _problem(self, row: dict, where: str) -> Problem:
-        def get(key: str, default=None):
-            return row.get(self.fields.get(key, key), default)
+        def name(key: str) -> str:
+            return self.fields.get(key) or key  # null in conf/data/jsonl.yaml: the same name
 
-        missing = [k for k in ("task_id", "spec", "reference") if get(k) is None]
+        def get(key: str, default=None):
+            return row.get(name(key), default)
+
+        missing = [k for k in FIELDS[:3] if get(k) is None]
         if missing:
-            raise ValueError(f"{where}: missing field(s) {missing}; map your names with data.fields.{missing[0]}=NAME")
+            fixes = " ".join(f"data.fields.{k}=NAME" for k in missing)
+            raise UserError(f"{where}: missing field(s) {[name(k) for k in missing]} (the line has {sorted(row)[:8]}); if "
+                            f"your file names them otherwise, map them: {fixes}")
         reference = get("reference")
         used = set(instantiated_modules(reference))
         roots = [m for m in module_defs(reference) if m not in used]  # the top is the module nobody instantiates
         top = get("top") or (roots[0] if len(roots) == 1 else None)
         if top is None:
-            raise ValueError(f"{where}: cannot tell the top module of the reference (candidates {roots}); "
-                             "add a `top` field")
+            raise UserError(f"{where}: cannot tell the top module of the reference (candidates {roots}); "
+                            "add a `top` field to the line (or map one: data.fields.top=NAME)")
         return Problem(task_id=str(get("task_id")), spec=get("spec"), reference=reference, top=top,
                        testbench=get("testbench"), tb_top=get("tb_top"), source="jsonl")
