@@ -2,8 +2,10 @@
 
 It reads the plan named by $SIM_DIFF_PLAN, drives the same random stimulus into the reference and every
 candidate through the wrapper's packed `stim` input (one write per cycle), lets the wrapper compare all
-outputs at each sample point, and writes the per-candidate counts and first mismatch as JSON to the plan's
-`results_path`. The verdict is that file, never the simulator's console.
+outputs at each sample point, and reports the per-candidate counts and first mismatch as ONE line on stdout:
+`<nonce> <json>`, the nonce being $SIM_DIFF_NONCE, fresh per simulation. The candidates print into the same
+stdout, but they cannot read the environment, so they cannot forge that line; nothing is written into a
+folder they could write. The wrapper's names come from the plan's hidden suffix (names.WrapperNames).
 """
 from __future__ import annotations
 
@@ -15,13 +17,16 @@ import cocotb
 from cocotb.triggers import Timer
 
 if __package__:
+    from .names import WrapperNames
     from .stimulus import DiffPlan, build_stimulus
 else:  # loaded as a top-level module inside the simulator: skip importing the whole `sim` package
+    from names import WrapperNames  # type: ignore[no-redef]
     from stimulus import DiffPlan, build_stimulus  # type: ignore[no-redef]
 
 DRIVE_OFFSET_NS = 7  # 2 ns after the posedge at 5: inputs never change on a clock edge
 PERIOD_NS = 10
 RESET_DELAY_NS = 1  # reset changes at 8 ns: still before the 9 ns sample, so an async reset shows at once
+NONCE_ENV = "SIM_DIFF_NONCE"
 
 
 def _first_difference(plan: DiffPlan, expected: str, got: str) -> tuple[str, str, str]:
@@ -40,31 +45,42 @@ def _int(value) -> int:
     return value if isinstance(value, int) else int(value.to_signed())
 
 
-def _candidate_result(dut, plan: DiffPlan, k: int, samples: int) -> dict:
-    errors = _int(getattr(dut, f"err_{k}").value)
-    result = {"mismatches": errors, "samples": samples}
+def _candidate_result(dut, plan: DiffPlan, names: WrapperNames, k: int) -> dict:
+    errors = _int(getattr(dut, names.err(k)).value)
+    result: dict = {"mismatches": errors}
     if errors:
-        first = _int(getattr(dut, f"first_{k}").value)
+        first = _int(getattr(dut, names.first(k)).value)
         output, exp, got = _first_difference(
-            plan, str(getattr(dut, f"exp_{k}").value), str(getattr(dut, f"got_{k}").value)
+            plan, str(getattr(dut, names.exp(k)).value), str(getattr(dut, names.got(k)).value)
         )
         result.update(first_sample=first, cycle=max(0, first - 1 - plan.initial_samples) // plan.samples_per_cycle,
                       output=output, expected=exp, got=got)
     return result
 
 
+def _report(nonce: str, payload: dict) -> None:
+    """One write(2) of the whole line, led by a newline: a candidate's unfinished `$write` before it cannot
+    glue text in front of the nonce, and nothing can land inside the line."""
+    data = f"\n{nonce} {json.dumps(payload)}\n".encode()
+    while data:
+        data = data[os.write(1, data):]
+
+
 @cocotb.test()
 async def differential(dut) -> None:
-    """Drive the plan's stimulus and record every candidate's mismatches against the reference."""
+    """Drive the plan's stimulus and report every candidate's mismatches against the reference."""
+    nonce = os.environ.pop(NONCE_ENV)
     plan = DiffPlan.read(Path(os.environ["SIM_DIFF_PLAN"]))
+    names = WrapperNames(plan.suffix)
     values, first_checked = build_stimulus(plan)
-    stim = dut.stim
+    stim = getattr(dut, names.stim)
+    check_en = getattr(dut, names.check_en)
     reset_mask = 0 if plan.reset_lsb is None else 1 << plan.reset_lsb
     await Timer(DRIVE_OFFSET_NS, unit="ns")
     previous = values[0] & reset_mask if values else 0
     for cycle, value in enumerate(values):
         if cycle == first_checked:
-            dut.check_en.value = 1
+            check_en.value = 1
         if (value ^ previous) & reset_mask:
             # The reset moves 1 ns after the other inputs: a design whose reset edge races with a data
             # change must not pass or fail by the simulator's event order.
@@ -76,6 +92,6 @@ async def differential(dut) -> None:
             stim.value = value
             await Timer(PERIOD_NS, unit="ns")
         previous = value
-    samples = _int(dut.samples.value)
-    results = [_candidate_result(dut, plan, k, samples) for k in range(plan.n_candidates)]
-    Path(plan.results_path).write_text(json.dumps({"complete": True, "candidates": results}))
+    samples = _int(getattr(dut, names.samples).value)
+    results = [_candidate_result(dut, plan, names, k) for k in range(plan.n_candidates)]
+    _report(nonce, {"samples": samples, "candidates": results})

@@ -1,24 +1,32 @@
 """The generated design of one differential simulation: renamed modules plus a wrapper top.
 
-Every candidate's modules get a unique suffix (`TopModule` -> `TopModule__c3`) so that the reference and a
-whole group of candidates elaborate together. The wrapper `diff_top` packs every non-clock input into one
-`stim` vector (one write per cycle from cocotb), generates the clock, instantiates the reference and each
-candidate on the same inputs, and compares every output of every candidate with the reference at each sample
-point. The comparison `ref !== (ref ^ cand ^ ref)` is VerilogEval's: an X/Z bit of the reference makes the
-XOR unknown in that bit, which `!==` then accepts, so X in the reference is a don't-care.
+Every candidate's modules get a unique hidden suffix (`TopModule` -> `TopModule__c3_<hex>`) so that the
+reference and a whole group of candidates elaborate together without one naming another. Each file is its
+own compilation unit (`iverilog -u`, see run.py): no shared `$unit` (two candidates may declare the same
+`typedef`), and no directive or macro of one file reaches the next.
+
+The wrapper packs every non-clock input into one `stim` vector (one write per cycle from cocotb), generates
+the clock, instantiates the reference and each candidate on the same inputs, and compares every output of
+every candidate with the reference at each sample point. Every name it declares carries the run's hidden
+suffix (sim.differential.names). The comparison `ref !== (ref ^ cand ^ ref)` is VerilogEval's: an X/Z bit
+of the reference makes the XOR unknown in that bit, which `!==` then accepts, so X in the reference is a
+don't-care.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from sim.differential.names import WrapperNames
 from sim.interface import Clocking, ModuleIO, PortIO
-from sim.loaders import suffix_names
 
-WRAPPER_TOP = "diff_top"
 PERIOD_NS = 10  # posedge at 5 + 10k, negedge at 10k; cocotb changes inputs at 7 + 10k
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+# Linear time on any input: an unterminated `/*` runs to the end instead of being retried at every later
+# position (the lazy `/\*.*?\*/` alone is quadratic on a long run of `/*`).
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)", re.S)
 _MODULE_DECL = re.compile(r"\b(?:module|macromodule|primitive)\s+(?:automatic\s+|static\s+)?([A-Za-z_][\w$]*)")
+# A whole simple identifier (not part of a longer one, a macro use `name or an escaped `\name`).
+_IDENTIFIER = re.compile(r"(?<![\w$`\\])[A-Za-z_][\w$]*")
 
 
 def declared_modules(source: str) -> list[str]:
@@ -30,10 +38,13 @@ def rename_modules(source: str, suffix: str) -> str:
     """Rename every module declared in `source` (and each use of the name) by appending `suffix`.
 
     Renaming the identifier token everywhere keeps instantiations of helper modules consistent; a net that
-    happens to share a module's name is renamed consistently too, so meaning is unchanged. `resetall` first
-    stops `default_nettype none` or a `timescale` of an earlier file leaking into this one.
+    happens to share a module's name is renamed consistently too, so meaning is unchanged. One pass over the
+    identifiers with a set lookup: linear in the source, however many modules it declares.
     """
-    return "`resetall\n" + suffix_names(source, declared_modules(source), suffix) + "\n"
+    names = set(declared_modules(source))
+    if not names:
+        return source
+    return _IDENTIFIER.sub(lambda m: m.group(0) + suffix if m.group(0) in names else m.group(0), source)
 
 
 def port_problems(reference: ModuleIO, candidate: ModuleIO) -> list[str]:
@@ -74,75 +85,87 @@ class StimLayout:
         return next((lsb for port, lsb in self.fields if port.name == name), None)
 
 
-def output_concat(io: ModuleIO, prefix: str) -> str:
-    """`{prefix_o1, prefix_o2}`: all outputs of one instance, first output in the MSBs."""
-    return "{" + ", ".join(f"{prefix}_{p.name}" for p in io.outputs) + "}"
+def reset_lsb(layout: StimLayout, clocking: Clocking) -> int | None:
+    """Bit of `stim` cocotb drives the reset on (None: no driven reset, so checking starts at once).
+
+    The wrapper's initial `check_en`, the plan and the expected sample count all follow this one answer.
+    """
+    return layout.lsb_of(clocking.reset) if clocking.reset else None
+
+
+def output_concat(io: ModuleIO, names: WrapperNames, prefix: str) -> str:
+    """`{o1, o2}` of one instance's output nets, first output in the MSBs."""
+    return "{" + ", ".join(names.net(prefix, p.name) for p in io.outputs) + "}"
 
 
 def output_width(io: ModuleIO) -> int:
     return sum(p.width for p in io.outputs)
 
 
-def _instance(io: ModuleIO, module: str, prefix: str, layout: StimLayout, clocking: Clocking) -> str:
-    lines = [f"  wire [{p.width - 1}:0] {prefix}_{p.name};" for p in io.outputs]
+def _instance(io: ModuleIO, module: str, prefix: str, layout: StimLayout, clocking: Clocking,
+              names: WrapperNames) -> str:
+    lines = [f"  wire [{p.width - 1}:0] {names.net(prefix, p.name)};" for p in io.outputs]
     conns = []
     for port in io.ports:
         if port.name == clocking.clock:
-            conns.append(f".{port.name}(clk)")
+            conns.append(f".{port.name}({names.clk})")
         elif port.direction == "input":
             lsb = layout.lsb_of(port.name)
-            conns.append(f".{port.name}(stim[{lsb + port.width - 1}:{lsb}])")
+            conns.append(f".{port.name}({names.stim}[{lsb + port.width - 1}:{lsb}])")
         else:
-            conns.append(f".{port.name}({prefix}_{port.name})")
-    lines.append(f"  {module} u_{prefix} ({', '.join(conns)});")
+            conns.append(f".{port.name}({names.net(prefix, port.name)})")
+    lines.append(f"  {module} {names.instance(prefix)} ({', '.join(conns)});")
     return "\n".join(lines)
 
 
-def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modules: list[str]) -> str:
-    """Verilog of `diff_top` for the reference and candidates `cand_modules` (already renamed)."""
+def _compare(io: ModuleIO, names: WrapperNames, k: int) -> str:
+    """Candidate k's comparison inside the check task: count mismatches, keep the first one."""
+    ref_out, cand_out = output_concat(io, names, "r"), output_concat(io, names, f"c{k}")
+    err, first, exp, got, samples = names.err(k), names.first(k), names.exp(k), names.got(k), names.samples
+    return (f"      if ({ref_out} !== ({ref_out} ^ {cand_out} ^ {ref_out})) begin\n"
+            f"        if ({err} == 0) begin {first} = {samples}; {exp} = {ref_out}; {got} = {cand_out}; end\n"
+            f"        {err} = {err} + 1;\n"
+            f"      end")
+
+
+def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modules: list[str],
+                   names: WrapperNames) -> str:
+    """Verilog of the wrapper top `names.top` for the reference and candidates `cand_modules` (renamed)."""
     layout = StimLayout.of(io, clocking)
     ow = output_width(io)
-    ref_out = output_concat(io, "r")
+    en, check = names.check_en, names.check
     parts = [
-        "`resetall",
         "`timescale 1ns/1ps",
-        f"module {WRAPPER_TOP};",
-        f"  reg [{layout.width - 1}:0] stim = 0;",
-        "  reg clk = 0;",
+        f"module {names.top};",
+        f"  reg [{layout.width - 1}:0] {names.stim} = 0;",
+        f"  reg {names.clk} = 0;",
         # Without a reset, initial values count (checked before the first edge); with one, checking starts
         # once cocotb has applied the first reset sequence.
-        f"  reg check_en = {0 if clocking.reset else 1};",
-        "  integer samples = 0;",
-        _instance(io, ref_module, "r", layout, clocking),
+        f"  reg {en} = {0 if reset_lsb(layout, clocking) is not None else 1};",
+        f"  integer {names.samples} = 0;",
+        _instance(io, ref_module, "r", layout, clocking, names),
     ]
-    checks = []
     for k, module in enumerate(cand_modules):
-        parts.append(_instance(io, module, f"c{k}", layout, clocking))
-        parts.append(f"  integer err_{k} = 0;\n  integer first_{k} = -1;")
-        parts.append(f"  reg [{ow - 1}:0] exp_{k} = 0;\n  reg [{ow - 1}:0] got_{k} = 0;")
-        cand_out = output_concat(io, f"c{k}")
-        checks.append(
-            f"      if ({ref_out} !== ({ref_out} ^ {cand_out} ^ {ref_out})) begin\n"
-            f"        if (err_{k} == 0) begin first_{k} = samples; exp_{k} = {ref_out}; got_{k} = {cand_out}; end\n"
-            f"        err_{k} = err_{k} + 1;\n"
-            f"      end"
-        )
-    body = "\n".join(checks)
-    parts.append(f"  task check;\n    begin\n      samples = samples + 1;\n{body}\n    end\n  endtask")
+        parts.append(_instance(io, module, f"c{k}", layout, clocking, names))
+        parts.append(f"  integer {names.err(k)} = 0;\n  integer {names.first(k)} = -1;")
+        parts.append(f"  reg [{ow - 1}:0] {names.exp(k)} = 0;\n  reg [{ow - 1}:0] {names.got(k)} = 0;")
+    body = "\n".join(_compare(io, names, k) for k in range(len(cand_modules)))
+    parts.append(f"  task {check};\n    begin\n      {names.samples} = {names.samples} + 1;\n{body}\n"
+                 "    end\n  endtask")
     if clocking.clock is not None:
         parts.append(
-            f"  always #{PERIOD_NS // 2} clk = ~clk;\n"
+            f"  always #{PERIOD_NS // 2} {names.clk} = ~{names.clk};\n"
             "  // Three samples per cycle: after the posedge with the old inputs (6), with the new inputs\n"
             "  // before the negedge (9), and after the negedge before the next posedge (14).\n"
-            "  initial begin\n    #1;\n    if (check_en) check;  // initial state, before the first posedge\n"
+            f"  initial begin\n    #1;\n    if ({en}) {check};  // initial state, before the first posedge\n"
             "    #5;\n    forever begin\n"
-            "      if (check_en) check;\n      #3;\n      if (check_en) check;\n"
-            "      #5;\n      if (check_en) check;\n      #2;\n    end\n  end"
+            f"      if ({en}) {check};\n      #3;\n      if ({en}) {check};\n"
+            f"      #5;\n      if ({en}) {check};\n      #2;\n    end\n  end"
         )
     else:
         parts.append(
             "  // Combinational: one sample per vector, 2 ns after the inputs change (zero-delay logic settles).\n"
-            "  initial begin\n    #9;\n    forever begin\n      if (check_en) check;\n      #10;\n    end\n  end"
+            f"  initial begin\n    #9;\n    forever begin\n      if ({en}) {check};\n      #10;\n    end\n  end"
         )
     parts.append("endmodule")
     return "\n".join(parts) + "\n"
@@ -150,4 +173,3 @@ def wrapper_source(io: ModuleIO, clocking: Clocking, ref_module: str, cand_modul
 
 def samples_per_cycle(clocking: Clocking) -> int:
     return 3 if clocking.clock is not None else 1
-

@@ -36,6 +36,7 @@ class DiffPlan:
 
     fields: (name, lsb, width) of each input packed into `stim`.
     outputs: (name, width) of each compared output, first output in the MSBs of the captured values.
+    suffix: the hidden suffix of every wrapper name (sim.differential.names.WrapperNames).
     reset_lsb: bit of `stim` that carries the reset (None: no reset found).
     """
 
@@ -46,7 +47,7 @@ class DiffPlan:
     outputs: list[tuple[str, int]]
     n_candidates: int
     sequential: bool
-    results_path: str
+    suffix: str
     reset_lsb: int | None = None
     reset_active_low: bool = False
     samples_per_cycle: int = 1
@@ -129,3 +130,26 @@ def build_stimulus(plan: DiffPlan) -> tuple[list[int], int]:
         values.append(word)
     first_checked = windows[0][1] if windows else 0
     return values, first_checked
+
+
+def first_checked_cycle(plan: DiffPlan) -> int:
+    """The cycle at which checking starts, as build_stimulus computes it (its first random draws)."""
+    windows = reset_windows(plan, random.Random(plan.seed))
+    return windows[0][1] if windows else 0
+
+
+def expected_samples(plan: DiffPlan) -> int:
+    """How many times the wrapper's check task runs for this plan: the harness's own comparisons only.
+
+    cocotb drives cycle c from 7 + 10c ns and stops at 7 + 10 * cycles. A sequential wrapper samples at
+    6, 9 and 14 ns past each 10 ns boundary (harness.wrapper_source), so the cycles from f on hold
+    3 * (cycles - f) samples after checking starts at 7 + 10f; without a reset, checking is on from time 0 and
+    adds the 1 ns initial sample and the 6 ns one before cycle 0 starts. A combinational wrapper samples once
+    per cycle, at 9 + 10c. The parent compares this with the count the simulation reports: any other count
+    means something besides the wrapper ran the comparison.
+    """
+    first = first_checked_cycle(plan)
+    if first >= plan.cycles:  # a reset longer than the run: cocotb never turns checking on
+        return 0 if plan.reset_lsb is not None else (2 if plan.sequential else 0)
+    checked = (plan.cycles - first) * plan.samples_per_cycle
+    return checked + (2 if plan.sequential and plan.reset_lsb is None else 0)

@@ -1,6 +1,7 @@
 """Differential mode: reference vs a group of candidates in one cocotb simulation (real Icarus + cocotb)."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,10 +49,18 @@ def _problem(reference: str = DFF_ASYNC_LOW, top: str = "dff", ref_top: str = "r
 def test_rename_and_port_checks_are_pure_text_operations():
     renamed = rename_modules(GOOD, "__c1")
     assert declared_modules(renamed) == ["dff__c1", "helper__c1"]
-    assert "helper__c1 h(" in renamed and renamed.startswith("`resetall")
+    assert "helper__c1 h(" in renamed and "`dff" not in renamed
+    assert rename_modules("module a; `a x; \\a y; a_b z; endmodule", "_s") == "module a_s; `a x; \\a y; a_b z; endmodule"
     ref = module_io(DFF_ASYNC_LOW, "ref_dff")
     assert port_problems(ref, module_io(GOOD, "dff")) == []
     assert port_problems(ref, module_io(WIDE_PORT, "dff")) == ["port 'd' is 5 bits wide, expected 4"]
+
+
+def test_comment_stripping_is_linear_on_unterminated_comments():
+    """`/*` never closed, many times over: the lazy pattern alone rescans to the end from every one of them."""
+    start = time.monotonic()
+    assert declared_modules("module m; endmodule\n" + "/*" * 100_000) == ["m"]
+    assert time.monotonic() - start < 1.0
 
 
 def test_one_group_gives_every_candidate_its_own_verdict(tmp_path: Path):
@@ -110,17 +119,6 @@ def test_a_candidate_that_breaks_the_group_build_is_blamed_alone(tmp_path: Path)
     assert "d_typo" in results[1].feedback and results[1].rewards.compile == 0.0
 
 
-def test_only_error_lines_blame_a_candidate_for_a_failed_group_build():
-    """Icarus names files in warnings and "sorry:" notes too; those must not mark a valid candidate."""
-    from sim.differential.run import _blame_build, _BuildFailure
-
-    output = ("cand0.sv:7: sorry: constant selects in always_* processes are not currently supported "
-              "(all bits will be included).\ncand0.sv:3: warning: Port 1 (d) of M expects 8 bits, got 4.\n"
-              "cand1.sv:5: error: Unable to bind wire/reg/memory `d_typo' in `top__c1'\n")
-    blamed = _blame_build(None, [(0, "..."), (1, "...")], _BuildFailure(output, Path(".")))
-    assert list(blamed) == [1] and blamed[1].status is Status.COMPILE_ERROR
-
-
 def test_a_candidate_that_floods_the_log_is_told_so(tmp_path: Path):
     spam = GOOD.replace("endmodule", 'initial forever #1 $display("spam spam spam spam spam spam");\nendmodule')
     config = replace(CONFIG, max_output_bytes=20_000)
@@ -140,3 +138,134 @@ def test_a_candidate_cannot_use_the_reference_or_a_sibling_by_name(tmp_path: Pat
     results = run_differential(_problem(), codes, CONFIG, tmp_path)
     assert results[0].passed
     assert not any(r.passed for r in results[1:]), [(r.status, r.feedback) for r in results]
+
+
+# --- A group judges each member as it would be judged alone --------------------------------------------------
+
+PORTS = "(input clk, input rst_n, input [3:0] d, output reg [3:0] q, output [3:0] dbg)"
+ZERO = f"module dff{PORTS};\n  assign dbg = 4'd0;\n  always @(posedge clk) q <= 4'd0;\n{{body}}\nendmodule\n"
+GOOD_SV = """
+module dff(input logic clk, input logic rst_n, input logic [3:0] d, output logic [3:0] q, output logic [3:0] dbg);
+  assign dbg = ~d;
+  always_ff @(posedge clk or negedge rst_n)
+    if (!rst_n) q <= '0; else q <= d;
+endmodule
+"""
+_ALONE: dict[str, tuple] = {}
+
+
+def _verdict(result) -> tuple:
+    return result.status, result.mismatches, result.samples, result.rewards.functional
+
+
+def _alone(code: str, tmp_path: Path) -> tuple:
+    """The verdict `code` gets in a group of its own (what every group must give it too)."""
+    if code not in _ALONE:
+        [result] = run_differential(_problem(), [code], CONFIG, tmp_path / f"alone{len(_ALONE)}")
+        _ALONE[code] = _verdict(result)
+    return _ALONE[code]
+
+
+def _judge_hostile(hostile: list[str], honest: list[str], tmp_path: Path, honest_first: bool = True):
+    """Judge honest and hostile candidates in one group; every honest verdict must equal its verdict alone and
+    every hostile one must not pass. Returns the hostile results."""
+    codes = honest + hostile if honest_first else hostile + honest
+    results = run_differential(_problem(), codes, CONFIG, tmp_path / "group")
+    honest_results = results[:len(honest)] if honest_first else results[len(hostile):]
+    hostile_results = results[len(honest):] if honest_first else results[:len(hostile)]
+    for code, result in zip(honest, honest_results):
+        assert _verdict(result) == _alone(code, tmp_path), (result.status, result.feedback)
+    for code, result in zip(hostile, hostile_results):
+        assert not result.passed, (code, result.feedback)
+    return hostile_results
+
+
+def test_the_harness_check_task_cannot_be_called_by_name(tmp_path: Path):
+    """Verilog resolves a task call upward through the enclosing scopes: under its plain name a design could run
+    the wrapper's comparison itself, 200,000 times at an instant where it matches, and score ~0.99."""
+    hostile = [ZERO.format(body="  initial repeat (200000) check;"),
+               ZERO.format(body="  always @(posedge clk) begin check; check; check; end"),
+               ZERO.format(body="  initial repeat (1000) diff_top.check;"),
+               ZERO.format(body="  task check; endtask\n  initial repeat (1000) check;")]  # its own: harmless
+    results = _judge_hostile(hostile, [GOOD, HIGH_RESET], tmp_path)
+    floor = _alone(ZERO.format(body=""), tmp_path)[3]
+    assert all(r.rewards.functional <= floor for r in results), [(r.rewards.functional, r.feedback) for r in results]
+    assert [r.status for r in results[:3]] == [Status.COMPILE_ERROR] * 3
+    assert results[3].status is Status.MISMATCH and results[3].samples == _alone(GOOD, tmp_path)[2]
+
+
+def test_wrapper_signals_and_instances_cannot_be_named(tmp_path: Path):
+    """Reading the reference instance's outputs, or zeroing an error counter, by the wrapper's names."""
+    hostile = [f"module dff{PORTS};\n  always @* q = u_r.q;\n  assign dbg = u_r.dbg;\nendmodule\n",
+               f"module dff{PORTS};\n  always @* q = r_q;\n  assign dbg = r_dbg;\nendmodule\n",
+               ZERO.format(body="  always @(posedge clk) begin err_0 = 0; err_1 = 0; samples = 0; end"),
+               ZERO.format(body="  always @(negedge clk) diff_top.err_2 = 0;"),
+               ZERO.format(body="  initial forever #1 diff_top.check_en = 0;")]
+    results = _judge_hostile(hostile, [GOOD, SYNC_RESET], tmp_path)
+    assert all(r.status is Status.COMPILE_ERROR for r in results), [(r.status, r.feedback) for r in results]
+
+
+def test_a_line_directive_cannot_blame_a_sibling(tmp_path: Path):
+    """The compiler log names whatever file a `line directive says: blame comes from alone builds instead."""
+    broken = GOOD.replace("else q <= d;", "else q <= d_typo;")
+    hostile = ['`line 1 "cand0.sv" 0\n' + broken, '`line 1 "cand1.sv" 0\n' + broken,
+               '`line 1 "ref.sv" 0\n' + broken, '`line 1 "wrapper.sv" 0\n' + broken]
+    results = _judge_hostile(hostile, [GOOD, HIGH_RESET], tmp_path)
+    assert all(r.status is Status.COMPILE_ERROR and "d_typo" in r.feedback for r in results)
+
+
+def test_directives_and_declarations_stay_in_their_own_file(tmp_path: Path):
+    """Each file is its own compilation unit: keywords, net types, macros and `$unit` names do not leak."""
+    hostile = [GOOD + '`begin_keywords "1364-1995"\n', GOOD + "`default_nettype none\n",
+               GOOD + "`define logic reg\n`define always_ff always\n", GOOD + "`timescale 1s/1s\n",
+               GOOD + "`celldefine\n`unconnected_drive pull1\n"]
+    typedef = "typedef enum logic [1:0] {IDLE, BUSY} state_t;\n"
+    typed = typedef + GOOD_SV.replace("  assign dbg", "  state_t s;\n  assign dbg")
+    _judge_hostile([], [*hostile, GOOD_SV, typed, typed.replace("IDLE", "IDLE2")], tmp_path)
+    for bad in hostile:  # the leaking file first, the honest one after it
+        _judge_hostile([], [bad, GOOD_SV, typed], tmp_path / f"lead{hostile.index(bad)}")
+
+
+def test_a_member_that_drives_its_own_input_fails_alone(tmp_path: Path):
+    hostile = [GOOD.replace("endmodule\nmodule helper", "  assign d = 4'd0;\nendmodule\nmodule helper"),
+               GOOD.replace("endmodule\nmodule helper", "  assign rst_n = 1'b1;\nendmodule\nmodule helper"),
+               GOOD.replace("endmodule\nmodule helper", "  assign clk = 1'b0;\nendmodule\nmodule helper")]
+    results = _judge_hostile(hostile, [GOOD, SYNC_RESET, GOOD_SV], tmp_path)
+    assert all(r.status in (Status.COMPILE_ERROR, Status.MISMATCH) for r in results), \
+        [(r.status, r.feedback) for r in results]
+
+
+def test_a_printed_verdict_line_is_not_a_verdict(tmp_path: Path):
+    """Only the line led by the run's nonce counts; a candidate can print JSON or write results files at will."""
+    fake = '{\\"samples\\": 900, \\"candidates\\": [{\\"mismatches\\": 0}, {\\"mismatches\\": 0}, {\\"mismatches\\": 0}]}'
+    hostile = [ZERO.format(body=f'  initial #2990 $display("{fake}");'),
+               ZERO.format(body=f'  initial #2990 $display("%032h {fake}", 0);'),
+               # the results file an earlier harness read, rewritten after the harness wrote it (a final block)
+               ZERO.format(body='  integer f;\\n  final begin f = $fopen("results.json", "w"); $fwrite(f, "{\\"complete\\": '
+                                'true, \\"candidates\\": [{\\"mismatches\\": 0, \\"samples\\": 900}]}"); $fclose(f); end'),
+               ZERO.format(body=f'  initial #2990 $write("\\\\n{fake}\\\\n");')]
+    _judge_hostile(hostile, [GOOD, HIGH_RESET], tmp_path)
+    assert not list(tmp_path.rglob("results.json"))  # it wrote into its private, discarded folder
+
+
+def test_a_changed_sample_count_is_a_runtime_error(tmp_path: Path, monkeypatch):
+    """The functional score counts the harness's comparisons only: any other count voids the verdict."""
+    from sim.differential import group
+
+    monkeypatch.setattr(group, "expected_samples", lambda plan: 7)
+    results = run_differential(_problem(), [GOOD, SYNC_RESET], CONFIG, tmp_path)
+    assert [r.status for r in results] == [Status.RUNTIME_ERROR] * 2
+    assert all("sample count was changed" in r.feedback for r in results)
+
+
+def test_only_one_line_led_by_the_nonce_is_a_verdict():
+    from sim.differential.group import read_report
+
+    line = 'N {"samples": 3, "candidates": [{"mismatches": 1, "cycle": 0, "output": "q", "expected": "1", "got": "0"}]}'
+    report = read_report(f"noise\n{line}\nmore", "N", 1)
+    assert report is not None and report.samples == 3 and report.candidates[0].mismatches == 1
+    assert read_report(f"{line}\n{line}", "N", 1) is None  # twice: not trusted
+    assert read_report(f"x{line}", "N", 1) is None  # not at the start of its line
+    assert read_report(line, "N", 2) is None  # a member missing
+    assert read_report(line.replace('"samples": 3', '"samples": "3"'), "N", 1) is None
+    assert read_report("N {not json", "N", 1) is None and read_report("", "N", 1) is None
