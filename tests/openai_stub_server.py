@@ -7,7 +7,9 @@ It runs `http.server` in a daemon thread on 127.0.0.1 with an ephemeral port (lo
     with OpenAIStubServer(reply=lambda call: "[[ ## answer ## ]]\\n4\\n\\n[[ ## completed ## ]]") as server:
         lm = dspy.LM("openai/stub", api_base=server.base_url, api_key="x")
 
-Every request body is kept in `server.calls` (as `StubCall`) for assertions.
+Every request body is kept in `server.calls` (as `StubCall`) for assertions. A reply that raises `StubHTTPError`
+answers that request with its HTTP status (a failing server); `port=` binds a fixed port, so a test can stop the
+server mid-run and start another where the client expects it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+class StubHTTPError(Exception):
+    """Raised by a reply function: the request is answered with `status` and an OpenAI-style error body."""
+
+    def __init__(self, status: int = 500, message: str = "stub server error") -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {"error": {"message": f"bad JSON: {exc}", "type": "invalid_request_error"}})
             return
         path = self.path.split("?")[0].rstrip("/")
-        if path.endswith("/chat/completions"):
-            self._send(200, self._chat(body, path))
-        elif path.endswith("/completions"):
-            self._send(200, self._text(body, path))
-        else:
-            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+        try:
+            if path.endswith("/chat/completions"):
+                self._send(200, self._chat(body, path))
+            elif path.endswith("/completions"):
+                self._send(200, self._text(body, path))
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+        except StubHTTPError as exc:
+            self._send(exc.status, {"error": {"message": str(exc), "type": "server_error"}})
 
     def _replies(self, path: str, body: dict[str, Any], messages: list, prompt: str | None) -> list[str]:
         replies = []
@@ -133,8 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _StubHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, reply: Callable[[StubCall], str], models: list[str]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, reply: Callable[[StubCall], str], models: list[str], port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.reply = reply
         self.models = models
         self.calls: list[StubCall] = []
@@ -144,10 +157,15 @@ class _StubHTTPServer(ThreadingHTTPServer):
 class OpenAIStubServer:
     """Start/stop wrapper: `with OpenAIStubServer(reply) as s: ... s.base_url ... s.calls`."""
 
-    def __init__(self, reply: Callable[[StubCall], str], models: list[str] | None = None) -> None:
-        self._server = _StubHTTPServer(reply, models or ["stub"])
+    def __init__(self, reply: Callable[[StubCall], str], models: list[str] | None = None, port: int = 0) -> None:
+        self._server = _StubHTTPServer(reply, models or ["stub"], port)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="openai-stub", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (pass it as `port=` to start a replacement at the same address)."""
+        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:

@@ -4,8 +4,8 @@
   prompt (crux_program.benchmark_prompts.verilog_eval), its answer read as sv-generate reads it, so a model can
   be compared with published VerilogEval figures.
 - `ReleasedModelPrompt` (program=released_model): a released checkpoint's protocol, e.g. QiMeng-CRUX-V's: a
-  fixed system prompt, the raw benchmark prompt as the user turn (plus an optional sentence), the answer read
-  as CRUX sections then `## Code Implementation` (crux_program.crux.split_crux_and_code).
+  fixed system prompt, the raw benchmark prompt as the user turn (optionally with a sentence put in it), the
+  answer read as CRUX sections then `## Code Implementation` (crux_program.crux.split_crux_and_code).
 
 Both are `dspy.Module`s with no predictors: nothing here is compiled, the messages are sent as they are through
 the configured LM (`dspy.configure(lm=...)` or the evaluation's sampling copy of it). `forward(spec, problem)`
@@ -60,21 +60,31 @@ class VerilogEvalOfficial(dspy.Module):
 
 
 class ReleasedModelPrompt(dspy.Module):
-    """A released model's own protocol: `system`, then the raw benchmark prompt (+ `user_suffix`) as the user.
+    """A released model's own protocol: `system`, then the raw benchmark prompt as the user turn.
 
     The answer is read as the paper's format: CRUX sections, then the code under `## Code Implementation`
     (`split_crux_and_code`); with no fenced code the whole answer goes to the judge, whose extractor finds a
     module if there is one.
     """
 
-    def __init__(self, system: str = QIMENG_SYSTEM, user_suffix: str = "") -> None:
+    def __init__(self, system: str = QIMENG_SYSTEM, insert_before: str = "", insert: str = "",
+                 strip: bool = False) -> None:
         super().__init__()
         self.system = system
-        self.user_suffix = user_suffix
+        self.insert_before, self.insert, self.strip = insert_before, insert, bool(strip)
+        if insert and not insert_before:
+            raise ValueError("ReleasedModelPrompt: `insert` needs `insert_before`, the text it goes in front of")
+
+    def user_prompt(self, spec: str) -> str:
+        """The user turn: the benchmark's prompt, with `insert` put before each `insert_before` (as the
+        authors' script does: their RTLLM sentence asking for any submodules goes before "Give me the
+        complete code."), stripped of surrounding whitespace when `strip`."""
+        text = spec.replace(self.insert_before, self.insert + self.insert_before) if self.insert else spec
+        return text.strip() if self.strip else text
 
     def messages(self, spec: str) -> list[dict[str, str]]:
         """The chat this program sends for one problem."""
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": spec + self.user_suffix}]
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user_prompt(spec)}]
 
     def forward(self, spec: str, **_: Any) -> dspy.Prediction:
         answer = ask(self.messages(spec))

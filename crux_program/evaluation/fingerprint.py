@@ -39,8 +39,10 @@ def run_fingerprint(program: dspy.Module, lm: dspy.BaseLM | None, n_samples: int
                     sampling: dict[str, Any]) -> dict[str, Any]:
     """Program, each predictor's model and settings, and the run's sampling: what the samples depend on."""
     fallback = lm or dspy.settings.lm
-    return {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling,
-            "lms": {name: lm_identity(pred.lm or fallback) for name, pred in program.named_predictors()}}
+    lms = {name: lm_identity(pred.lm or fallback) for name, pred in program.named_predictors()}
+    if not lms:  # a fixed-prompt program (crux_program.benchmark_prompts) calls the run's LM itself
+        lms = {"program": lm_identity(fallback)}
+    return {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling, "lms": lms}
 
 
 def set_aside_if_changed(run_dir: Path, fingerprint: dict[str, Any], files: list[Path]) -> Path | None:

@@ -30,6 +30,18 @@ class SampleRecord:
     error: str | None = None
     seconds: float = 0.0
 
+    @property
+    def no_answer(self) -> bool:
+        """The program raised for a reason other than the model's own answer (the LM call failed: server down,
+        timeout, wrong api_base): there is nothing to judge, and a rerun draws it again. An unparseable answer
+        (AdapterParseError) is the model's and is judged."""
+        return bool(self.error) and not self.error.startswith("AdapterParseError")
+
+    @property
+    def key(self) -> str:
+        """`task_id#sample_index`, how reports name a sample."""
+        return f"{self.task_id}#{self.sample_index}"
+
     def to_json(self) -> dict:
         """Key order puts the VerilogEval fields first, as their tools print them."""
         d = asdict(self)

@@ -2,7 +2,8 @@
 
 metrics.json holds `pass@1` (and `pass@k` for each requested k <= n), `n_problems`, `n_samples`,
 `samples_per_problem`, `passed`, `status_counts` (every `sim.result.Status`, zeros included) and
-`program_errors` (samples where the program raised, e.g. an unparseable answer), plus the run's labels.
+`program_errors` (samples where the program raised, e.g. an unparseable answer), plus the run's labels, and
+`missing_samples` / `missing` / `complete` (samples with no answer because the LM call failed).
 """
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ class EvalMetrics:
     labels: dict[str, str] = field(default_factory=dict)  # what ran: program, lm, data, compiler
     # Mean partial credit over all samples (format, compile, functional; sim.result.RewardParts).
     mean_reward: dict[str, float] = field(default_factory=dict)
+    # Samples with no answer because the LM call failed (`task_id#index`): not judged, not in the figures
+    # above; while any are missing the figure is incomplete and a rerun in the same folder retries them.
+    missing_samples: int = 0
+    missing: list[str] = field(default_factory=list)
+    complete: bool = True
 
     @property
     def pass_at_1(self) -> float:
@@ -62,8 +68,12 @@ class EvalMetrics:
 
 
 def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Sequence[SampleRecord] = (),
-              labels: dict[str, str] | None = None) -> tuple[EvalMetrics, list[ProblemScore]]:
-    """Turn verdicts (every problem with the same number of samples) into metrics and a per-problem table."""
+              labels: dict[str, str] | None = None,
+              missing: Sequence[SampleRecord] = ()) -> tuple[EvalMetrics, list[ProblemScore]]:
+    """Turn verdicts into metrics and a per-problem table.
+
+    missing: samples without an answer (the LM call failed); they are counted apart and mark the metrics
+    incomplete. pass@k is then over the samples that were judged, k up to the fewest any problem has."""
     if not verdicts:
         raise ValueError("summarize: there are no verdicts; was the problem list empty (check data.limit)?")
     per_problem: dict[str, list[VerdictRecord]] = {}
@@ -81,7 +91,8 @@ def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Seq
         status_counts={status.value: counts.get(status.value, 0) for status in Status},
         program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}),
         mean_reward={part: round(sum(getattr(v, f"reward_{part}") for v in verdicts) / len(verdicts), 4)
-                     for part in ("format", "compile", "functional")})
+                     for part in ("format", "compile", "functional")},
+        missing_samples=len(missing), missing=[m.key for m in missing], complete=not missing)
     return metrics, scores
 
 
@@ -104,11 +115,16 @@ def render_markdown(metrics: EvalMetrics, scores: Sequence[ProblemScore], title:
     lines = [f"# {title}", ""]
     if metrics.labels:
         lines += [", ".join(f"{k}: `{v}`" for k, v in metrics.labels.items()), ""]
+    if not metrics.complete:
+        lines += [f"**Incomplete:** {metrics.missing_samples} sample(s) have no answer because the LM call failed "
+                  f"({', '.join(metrics.missing[:10])}{' ...' if len(metrics.missing) > 10 else ''}); they are not "
+                  "judged and not in the figures below. The same command in this run folder retries only them.", ""]
     lines += ["| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v:.4f} |" for k, v in metrics.pass_at_k.items()]
     lines += [f"| problems | {metrics.n_problems} |", f"| samples | {metrics.n_samples} "
               f"({metrics.samples_per_problem} per problem) |", f"| passed samples | {metrics.passed} |",
-              f"| program errors | {metrics.program_errors} |"]
+              f"| program errors | {metrics.program_errors} |",
+              f"| samples without an answer (LM call failed) | {metrics.missing_samples} |"]
     lines += [f"| mean {k} credit | {v:.4f} |" for k, v in metrics.mean_reward.items()]
     lines += ["", "## Verdicts by status", "",
               "| status | samples |", "|---|---|"]

@@ -7,6 +7,7 @@ overlaps generation. Every sample is appended to `samples.jsonl` when it is prod
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import queue
 import threading
@@ -32,6 +33,15 @@ log = logging.getLogger(__name__)
 _DONE = object()  # tells the scorer thread that no more samples will come
 
 
+def takes_problem(program: dspy.Module) -> bool:
+    """Whether `program.forward` names a `problem` parameter: such programs get the `Problem` beside its spec
+    (VerilogEval's official reader needs the code-complete interface)."""
+    try:
+        return "problem" in inspect.signature(program.forward).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def sample_seed(base_seed: int, index: int) -> int:
     """The seed of sample `index` of a problem (same in every run and process; fits a signed 32-bit int,
     which OpenAI-compatible servers accept)."""
@@ -53,6 +63,9 @@ class EvalRunner:
         self.config = config
         self.run_dir = Path(run_dir)
         self.lm = lm
+        # Samples of the last run() with no answer because the LM call failed: neither judged nor counted as
+        # the model's failures; a rerun in the same folder draws them again.
+        self.missing: list[SampleRecord] = []
 
     @property
     def samples_path(self) -> Path:
@@ -63,7 +76,8 @@ class EvalRunner:
         return self.run_dir / VERDICTS_FILE
 
     def run(self, problems: Sequence[Problem]) -> list[VerdictRecord]:
-        """Evaluate every problem; returns one verdict per (problem, sample), in problem order."""
+        """Evaluate every problem; returns one verdict per (problem, sample) that has an answer, in problem
+        order. Samples whose LM call failed have none: they are listed in `self.missing`."""
         by_id = {p.task_id: p for p in problems}
         if len(by_id) != len(problems):
             raise ValueError("EvalRunner.run: duplicate task ids in the problem list; give each problem its own id")
@@ -98,7 +112,13 @@ class EvalRunner:
                 scorer.finish()
                 bar.close()
         self._check_program_errors(new_samples)
-        return [verdicts[(p.task_id, i)] for p in problems for i in range(self.config.n_samples)]
+        self.missing = [r for r in new_samples if r.no_answer]
+        if self.missing:
+            log.warning("%d of %d samples have no answer because the LM call failed (first: %s); they are not "
+                        "judged, and the same command with hydra.run.dir=%s retries them", len(self.missing),
+                        len(wanted), self.missing[0].error, self.run_dir)
+        keys = [(p.task_id, i) for p in problems for i in range(self.config.n_samples)]
+        return [verdicts[key] for key in keys if key in verdicts]
 
     def _load_previous(self, wanted: set) -> tuple[dict, dict]:
         if not self.config.resume:
@@ -124,15 +144,17 @@ class EvalRunner:
             return []
         programs = self._sampling_programs({i for _, i in todo})
         context_lm = self.lm or dspy.settings.lm
+        with_problem = takes_problem(self.program)
         produced = []
         with ThreadPoolExecutor(max_workers=self.config.num_threads, thread_name_prefix="eval") as pool:
-            futures = [pool.submit(self._generate_one, programs[i], self._sampling_lm(context_lm, i), p, i)
-                       for p, i in todo]
+            futures = [pool.submit(self._generate_one, programs[i], self._sampling_lm(context_lm, i), p, i,
+                                   with_problem) for p, i in todo]
             try:
                 for future in as_completed(futures):
                     record = future.result()
                     sample_log.append(record.to_json())
-                    scorer.submit(record)
+                    if not record.no_answer:  # a failed LM call is not the model's failure: nothing to judge
+                        scorer.submit(record)
                     produced.append(record)
                     scorer.raise_if_failed()
             except BaseException:  # Ctrl-C or a failed scorer: drop the queued samples, keep what was written
@@ -175,11 +197,12 @@ class EvalRunner:
         return copies
 
     @staticmethod
-    def _generate_one(program: dspy.Module, lm: dspy.BaseLM | None, problem: Problem, index: int) -> SampleRecord:
+    def _generate_one(program: dspy.Module, lm: dspy.BaseLM | None, problem: Problem, index: int,
+                      with_problem: bool = False) -> SampleRecord:
         start = time.perf_counter()
         try:
             with dspy.context(lm=lm) if lm is not None else nullcontext():
-                pred = program(spec=problem.spec)
+                pred = program(spec=problem.spec, problem=problem) if with_problem else program(spec=problem.spec)
         except Exception as exc:  # a failed program run is a sample with no code, not a failed evaluation
             return SampleRecord(problem.task_id, index, "", error=f"{type(exc).__name__}: {exc}"[:2000],
                                 seconds=time.perf_counter() - start)
