@@ -286,9 +286,14 @@ class SweepSummaryCallback(Callback):
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
+    from crux_program.evaluation.incomplete import EXIT_INCOMPLETE, IncompleteEvaluation
+
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         return run(cfg, run_dir)
+    except IncompleteEvaluation as exc:  # metrics.json and the report are written, marked incomplete
+        print(f"\n{exc.describe(run_dir)}", file=sys.stderr)
+        sys.exit(EXIT_INCOMPLETE)
     except KeyboardInterrupt:
         # Samples and verdicts are on disk as they were produced; say how to pick them up, not a traceback.
         print(f"\ninterrupted: what was produced is in {run_dir}; rerun with hydra.run.dir={run_dir} and the same "
