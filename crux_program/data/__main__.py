@@ -9,6 +9,13 @@ import argparse
 import sys
 
 
+SUBCOMMANDS = """commands:
+  python -m crux_program.data [synthetic] [options]   build the synthetic curriculum (the options above)
+  python -m crux_program.data corpus --input FILE.jsonl --out TRIPLETS.jsonl [options]
+                                                     load your own JSONL corpus (python -m crux_program.data corpus --help)
+"""
+
+
 def _csv(text: str | None) -> list[str] | None:
     return [x.strip() for x in text.split(",") if x.strip()] if text else None
 
@@ -16,7 +23,10 @@ def _csv(text: str | None) -> list[str] | None:
 def _synthetic(argv: list[str]) -> int:
     from crux_program.data.make_dataset import SyntheticConfig, make_dataset, summary_table
 
-    p = argparse.ArgumentParser(prog="python -m crux_program.data", description="Build the synthetic curriculum.")
+    p = argparse.ArgumentParser(
+        prog="python -m crux_program.data", description="Build the synthetic curriculum (the default command), or "
+        "load a corpus of your own with the corpus command.", epilog=SUBCOMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     d = SyntheticConfig()
     p.add_argument("--size", type=int, default=d.size)
     p.add_argument("--seed", type=int, default=d.seed)
@@ -69,12 +79,19 @@ def _corpus(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command in argv; a user's mistake (a bad option value) prints its message and returns 2."""
+    from crux_program.errors import UserError
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "corpus":
-        return _corpus(argv[1:])
-    if argv and argv[0] == "synthetic":
-        argv = argv[1:]
-    return _synthetic(argv)
+    try:
+        if argv and argv[0] == "corpus":
+            return _corpus(argv[1:])
+        if argv and argv[0] == "synthetic":
+            argv = argv[1:]
+        return _synthetic(argv)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
