@@ -74,5 +74,5 @@ def local_model_path(lm: dspy.BaseLM) -> Path:
     path = getattr(lm, "model_path", None)
     if path is None or not hasattr(lm, "with_model"):
         raise TypeError(f"{type(lm).__name__} is not a local model: SFT, RFT and GRPO need a LocalLM (lm=tiny or "
-                        "lm=hf model=PATH in the config) with `model_path` and `with_model(path)`.")
+                        "lm=hf lm.model=PATH on the command line) with `model_path` and `with_model(path)`.")
     return Path(path)
