@@ -187,8 +187,9 @@ def test_a_setup_error_stops_the_run_with_its_message(tmp_path, verifier, verilo
     broken = dspy.LM("local/broken", engine=_Failing(), cache=False)
     with pytest.raises(RuntimeError, match="Every sample failed.*server down"):
         EvalRunner(DirectVerilog(), verifier, EvalConfig(progress=False), tmp_path, lm=broken).run(problems)
-    verdicts = list(read_jsonl(tmp_path / "verdicts.jsonl"))
-    assert [v["status"] for v in verdicts] == ["no_code", "no_code"]  # still recorded, as no code
+    # a failed call is no answer, not the model's failure: nothing is judged, the samples keep their error
+    assert list(read_jsonl(tmp_path / "verdicts.jsonl")) == []
+    assert [s["error"] for s in read_jsonl(tmp_path / "samples.jsonl")] == ["LMUnexpectedError: [local/broken] server down"] * 2
 
 
 class _Failing:
