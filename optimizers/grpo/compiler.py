@@ -13,6 +13,7 @@ Steps:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, is_dataclass, replace
@@ -300,4 +301,12 @@ def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Exam
     if not chosen:
         raise ValueError(f"GRPO has no prompts: compiler settings prompts={source!r} but that split is empty. "
                          "Use data=synthetic (it has train and val splits) or set prompts=train.")
-    return chosen
+    # a reference that failed its own differential self-check (data=corpus) cannot judge a rollout
+    rewardable = [ex for ex in chosen if ex.get("rewardable", True)]
+    if len(rewardable) < len(chosen):
+        logging.getLogger(__name__).warning("GRPO leaves out %d of %d prompts whose reference failed its "
+                                            "self-check (corpus_report.json: grpo_excluded)",
+                                            len(chosen) - len(rewardable), len(chosen))
+    if not rewardable:
+        raise ValueError("GRPO has no prompts: no reference in the split passed its differential self-check.")
+    return rewardable
