@@ -3,9 +3,11 @@
 It reads the plan named by $SIM_DIFF_PLAN, drives the same random stimulus into the reference and every
 candidate through the wrapper's packed `stim` input (one write per cycle), lets the wrapper compare all
 outputs at each sample point, and reports the per-candidate counts and first mismatch as ONE line on stdout:
-`<nonce> <json>`, the nonce being $SIM_DIFF_NONCE, fresh per simulation. The candidates print into the same
-stdout, but they cannot read the environment, so they cannot forge that line; nothing is written into a
-folder they could write. The wrapper's names come from the plan's hidden suffix (names.WrapperNames).
+`<nonce> <json>`, the nonce being fresh per simulation. The candidates print into the same stdout but cannot
+know the nonce: child.py hands it over in a file that this module reads and deletes when cocotb imports it,
+before the simulator runs any Verilog, and it is in no environment the simulator can read. Nothing is written
+into a folder a candidate could write. The wrapper's names come from the plan's hidden suffix
+(names.WrapperNames).
 """
 from __future__ import annotations
 
@@ -26,7 +28,21 @@ else:  # loaded as a top-level module inside the simulator: skip importing the w
 DRIVE_OFFSET_NS = 7  # 2 ns after the posedge at 5: inputs never change on a clock edge
 PERIOD_NS = 10
 RESET_DELAY_NS = 1  # reset changes at 8 ns: still before the 9 ns sample, so an async reset shows at once
-NONCE_ENV = "SIM_DIFF_NONCE"
+NONCE_FILE_ENV = "SIM_DIFF_NONCE_FILE"
+
+
+def _take_nonce() -> str | None:
+    """Read and delete the nonce file child.py wrote (None when imported outside a differential run)."""
+    name = os.environ.pop(NONCE_FILE_ENV, None)
+    if name is None:
+        return None
+    path = Path(name)
+    nonce = path.read_text().strip()
+    path.unlink()
+    return nonce
+
+
+_NONCE = _take_nonce()  # at import: cocotb imports test modules before the simulation's time 0
 
 
 def _first_difference(plan: DiffPlan, expected: str, got: str) -> tuple[str, str, str]:
@@ -69,7 +85,8 @@ def _report(nonce: str, payload: dict) -> None:
 @cocotb.test()
 async def differential(dut) -> None:
     """Drive the plan's stimulus and report every candidate's mismatches against the reference."""
-    nonce = os.environ.pop(NONCE_ENV)
+    if not _NONCE:
+        raise RuntimeError("no verdict nonce: this test runs only under sim/differential/child.py")
     plan = DiffPlan.read(Path(os.environ["SIM_DIFF_PLAN"]))
     names = WrapperNames(plan.suffix)
     values, first_checked = build_stimulus(plan)
@@ -94,4 +111,4 @@ async def differential(dut) -> None:
         previous = value
     samples = _int(getattr(dut, names.samples).value)
     results = [_candidate_result(dut, plan, names, k) for k in range(plan.n_candidates)]
-    _report(nonce, {"samples": samples, "candidates": results})
+    _report(_NONCE, {"samples": samples, "candidates": results})

@@ -34,7 +34,8 @@ from sim.sandbox import SandboxResult, run_sandboxed
 COMPILE_TIMEOUT_S = 20.0
 HERE = Path(__file__).resolve().parent
 CHILD_SCRIPT = HERE / "child.py"
-NONCE_ENV = "SIM_DIFF_NONCE"  # cocotb_test.NONCE_ENV (that module imports cocotb, so it is not imported here)
+NONCE_ENV = "SIM_DIFF_NONCE"  # child.NONCE_ENV: child.py moves it out of the simulator's reach
+_PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH")  # what Python, cocotb and Icarus need to start
 
 
 @dataclass
@@ -182,8 +183,9 @@ def read_report(output: str, nonce: str, n_candidates: int) -> Report | None:
 
 
 def _child_env(nonce: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)  # the child needs only cocotb; the simulator gets this folder on its path
+    """A minimal environment: the simulator runs candidate code, which could print whatever it can read
+    (`/proc/self/environ` included), so nothing of the harness's environment (keys, tokens) goes along."""
+    env = {name: os.environ[name] for name in _PASSED_ENV if name in os.environ}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["COCOTB_REWRITE_ASSERTION_FILES"] = ""
     env[NONCE_ENV] = nonce

@@ -11,7 +11,7 @@ from sim.config import SimConfig
 from sim.differential import run_differential
 from sim.differential.coverage import measure
 from sim.differential.harness import declared_modules, port_problems, rename_modules
-from sim.interface import module_io
+from sim.interface import infer_clocking, module_io
 from sim.loaders import load_verilog_eval, reference_as_candidate
 from sim.problem import Problem
 from sim.result import Status
@@ -269,3 +269,41 @@ def test_only_one_line_led_by_the_nonce_is_a_verdict():
     assert read_report(line, "N", 2) is None  # a member missing
     assert read_report(line.replace('"samples": 3', '"samples": "3"'), "N", 1) is None
     assert read_report("N {not json", "N", 1) is None and read_report("", "N", 1) is None
+
+
+def test_the_nonce_and_the_harness_environment_are_out_of_a_candidates_reach(tmp_path: Path, monkeypatch):
+    """A candidate that can open files (the screen refuses that; this runs it unscreened) reads its own and its
+    parents' environments and the hand-over file: the nonce appears once, in the verdict line, and no variable
+    of the harness's environment appears at all."""
+    import secrets
+    import types
+
+    from sim.differential import group
+
+    nonce = "feedc0de" * 4
+    monkeypatch.setattr(group, "secrets", types.SimpleNamespace(
+        token_hex=lambda n=16: nonce if n == 16 else secrets.token_hex(n)))
+    monkeypatch.setenv("SIM_TEST_API_KEY", "s3cr3t-value")
+    probe = ZERO.format(body="""  integer fd, i, r;
+  reg [8*4096-1:0] text;
+  reg [8*64-1:0] path;
+  task dump(input [8*64-1:0] name);
+    begin
+      fd = $fopen(name, "r");
+      if (fd != 0) begin r = $fread(text, fd); $display("READ %0s: %0s", name, text); $fclose(fd); end
+    end
+  endtask
+  initial begin
+    dump("/proc/self/environ");
+    dump(".verdict_nonce");
+    for (i = 1; i < 8; i = i + 1) begin $sformat(path, "/proc/%0d/environ", i); dump(path); end
+  end""")
+    problem = _problem()
+    io = module_io(problem.reference, problem.reference_top)
+    design = group.Design(problem, io, infer_clocking(problem.reference, problem.reference_top), CONFIG, tmp_path)
+    built = group.build(design, [(0, GOOD), (1, probe)], "group")
+    verdicts = group.simulate(design, built)
+    assert isinstance(verdicts, dict) and verdicts[0].status is Status.PASS
+    log = verdicts[1].log
+    assert "READ /proc/self/environ" in log  # the probe did read
+    assert log.count(nonce) == 1 and "s3cr3t-value" not in log
