@@ -26,9 +26,9 @@ class GateVerdict:
     message: str = ""
 
 
-def syntax_gate(code: str) -> GateVerdict:
-    """Parse `code` alone with pyslang; fail only on certain parse errors."""
-    tree = pyslang.syntax.SyntaxTree.fromText(code)
+def syntax_gate(code: str, tree: pyslang.syntax.SyntaxTree | None = None) -> GateVerdict:
+    """Parse `code` alone with pyslang (or use its `tree`, parsed already); fail only on certain parse errors."""
+    tree = tree if tree is not None else pyslang.syntax.SyntaxTree.fromText(code)
     errors = []
     for diag in tree.diagnostics:
         if not diag.isError():

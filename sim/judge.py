@@ -1,18 +1,24 @@
-"""Judge extracted candidate code on one problem: screen, syntax gate, then testbench or differential.
+"""Judge extracted candidate code on one problem: size cap, preprocessing, screen, syntax gate, then simulation.
 
-These functions run inside pool workers; `sim.core.Verifier` handles extraction, caching and grouping.
+These functions run inside pool workers; `sim.core.Verifier` handles extraction, caching and grouping. What is
+screened is what is compiled: the candidate as Icarus' preprocessor expands it (`sim.preprocess`).
 """
 from __future__ import annotations
 
 import re
 
+from pathlib import Path
+
+import pyslang
+
 from sim.config import SimConfig
 from sim.gate import syntax_gate
 from sim.loaders import module_defs
+from sim.preprocess import PREPROCESSED_MB, preprocess
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult, Status
 from sim.sandbox import SimDir
-from sim.screen import screen
+from sim.screen import screen_tree
 from sim.silence import silence_output
 from sim import rtllm, verilog_eval
 
@@ -61,32 +67,86 @@ def make_result(problem: Problem, code: str | None, status: Status, *, mismatche
                      feedback=feedback if feedback is not None else feedback_of(status, log))
 
 
-def precheck(problem: Problem, code: str | None, config: SimConfig) -> SimResult | None:
-    """Verdicts reached without a simulator: no code, refused file access or tampering, certain syntax error."""
+_HEADER = re.compile(r"^[ \t]*module[ \t]+TopModule\b", re.MULTILINE)
+
+
+def with_interface(problem: Problem, code: str) -> str:
+    """The answer as the official flow compiles it: the problem's interface text in front, when it has one
+    (VerilogEval code-complete) and the answer does not declare the module itself (sv-generate's rule)."""
+    if problem.interface_prefix is None or _HEADER.search(code):
+        return code
+    return problem.interface_prefix.rstrip("\n") + "\n" + code
+
+
+def admit(problem: Problem, code: str | None, config: SimConfig) -> tuple[str | None, SimResult | None]:
+    """(the answer as it will be compiled, None), or (None, its verdict): no code, or larger than
+    `max_candidate_bytes` (fails closed before any tool reads it)."""
     if code is None:
-        return make_result(problem, None, Status.NO_CODE, feedback="no Verilog module found in the answer")
-    screened = screen(code)
+        return None, make_result(problem, None, Status.NO_CODE, feedback="no Verilog module found in the answer")
+    code = with_interface(problem, code)
+    size = len(code.encode("utf-8", errors="replace"))
+    if size > config.max_candidate_bytes:
+        why = (f"the answer is {size} bytes, more than the {config.max_candidate_bytes} a candidate may have "
+               "(sim.max_candidate_bytes)")
+        return None, make_result(problem, code, Status.SYNTAX_ERROR, log=why, feedback=why)
+    return code, None
+
+
+def vet(problem: Problem, code: str, text: str, config: SimConfig) -> SimResult | None:
+    """The verdict on preprocessed `text` reached without a simulator (None: simulate it): too large once
+    expanded, refused by the allowlist screen, or a certain parse error (the pyslang gate)."""
+    if len(text) > PREPROCESSED_MB << 20:
+        why = f"the expanded answer is larger than {PREPROCESSED_MB} MB (a macro that expands without bound?)"
+        return make_result(problem, code, Status.SYNTAX_ERROR, log=why, feedback=why)
+    tree = pyslang.syntax.SyntaxTree.fromText(text)
+    screened = screen_tree(tree, text)
     if not screened.ok:
         return make_result(problem, code, Status.RUNTIME_ERROR, feedback=f"refused: {screened.reason}")
     if config.gate:
-        gate = syntax_gate(code)
+        gate = syntax_gate(text, tree)
         if not gate.ok:
             return make_result(problem, code, Status.SYNTAX_ERROR, log=gate.message, feedback=gate.message)
     return None
 
 
+def prepare(problem: Problem, code: str | None, config: SimConfig, workdir: Path,
+            silence: bool = False) -> tuple[str | None, SimResult | None]:
+    """(text to compile, None), or (None, the verdict reached without a simulation): `admit`, then Icarus'
+    preprocessor (bounded, jailed), then `silence`: output calls removed (pass rules that read the output),
+    then `vet`."""
+    code, early = admit(problem, code, config)
+    if early is not None:
+        return None, early
+    assert code is not None
+    pre = preprocess(code, config, workdir)
+    if not pre.ok:
+        assert pre.status is not None
+        return None, make_result(problem, code, pre.status, log=pre.log)
+    text = silence_output(pre.text) if silence else pre.text
+    early = vet(problem, code, text, config)
+    return (None, early) if early is not None else (text, None)
+
+
 def judge_testbench(problem: Problem, code: str | None, config: SimConfig) -> SimResult:
     """The benchmark's official rule for one candidate."""
-    rtllm_rule = problem.source == "rtllm"  # RTLLM passes any output holding "pass"
-    if rtllm_rule and code is not None:
-        code = silence_output(code)  # nothing the candidate prints may reach the text the verdict is read from
-    early = precheck(problem, code, config)
-    if early is not None:
-        return early
-    assert code is not None
-    flow = rtllm if rtllm_rule else verilog_eval
     with SimDir() as workdir:
-        run = flow.run_testbench(problem, code, config, workdir)
+        if problem.source == "rtllm":  # RTLLM passes any output holding "pass"
+            # nothing the candidate prints may reach the text the verdict is read from: silenced before compiling
+            text, early = prepare(problem, code, config, workdir, silence=True)
+            if early is not None:
+                return early
+            assert text is not None
+            run = rtllm.run_testbench(problem, text, config, workdir)
+        else:  # one jailed call preprocesses and compiles; the expansion is vetted before anything runs
+            code, early = admit(problem, code, config)
+            if early is not None:
+                return early
+            assert code is not None
+            outcome = verilog_eval.run_testbench(problem, code, config, workdir,
+                                                 vet=lambda text: vet(problem, code, text, config))
+            if isinstance(outcome, SimResult):
+                return outcome
+            run = outcome
     return make_result(problem, code, run.status, mismatches=run.mismatches, samples=run.samples, log=run.log,
                        seconds=run.seconds, compiled=run.compiled)
 
@@ -95,10 +155,10 @@ def judge_differential(problem: Problem, codes: list[str | None], config: SimCon
     """Reference vs every candidate of one problem in ONE cocotb simulation (sim.differential)."""
     from sim.differential import run_differential  # lazy: cocotb is only needed in this mode
 
-    early = [precheck(problem, code, config) for code in codes]
-    live = [code if verdict is None else None for code, verdict in zip(codes, early)]
     simulated: list[SimResult] = []
-    if any(code is not None for code in live):
-        with SimDir(prefix="diff_") as workdir:
-            simulated = run_differential(problem, live, config, workdir)
-    return [verdict if verdict is not None else simulated[i] for i, verdict in enumerate(early)]
+    with SimDir(prefix="diff_") as workdir:
+        prepared = [prepare(problem, code, config, workdir / f"pre{k}") for k, code in enumerate(codes)]
+        live = [text for text, _ in prepared]
+        if any(text is not None for text in live):
+            simulated = run_differential(problem, live, config, workdir / "group")
+    return [early if early is not None else simulated[k] for k, (_, early) in enumerate(prepared)]

@@ -1,60 +1,61 @@
-"""A cheap static screen for candidate code that would reach outside its simulation or fake a verdict.
+"""The allowlist screen: what a candidate design may name, checked on the code Icarus will compile.
 
-Icarus' file system tasks (`$fopen`, `$readmemh`, `$writememh`, ...) and `` `include `` take paths as written, so
-a candidate could read `/etc/passwd` or write anywhere the user can; the run folder and rlimits cannot stop that.
-Inside the run folder they are no better: it holds the testbench's own data (RTLLM testbenches read their expected
-values from files there), which a candidate could read back as its answers or overwrite with them. Spec-to-RTL
-answers ship no files, so candidate code (never the trusted testbench) may not read, write or include any.
-`$dumpfile` alone stays, with a plain relative path literal. A task named in a macro (`` `define F $fopen ``)
-is caught like a call; token pasting (``` `` ```) could assemble a name from pieces, so it is refused.
+The screen reads the candidate as Icarus' own preprocessor left it (`sim.preprocess`; `__ICARUS__` defined, every
+macro expanded, comments kept), parsed by pyslang, so a name built from macros, hidden in an `` `ifdef ``
+branch, or spelled with escapes is seen as the compiler sees it. The judge then compiles exactly that text.
 
-A candidate is also refused when it could decide its own verdict rather than earn it, which matters most where
-its score is a training reward:
-- a hierarchical name (`tb.stats1.errors`, `diff_top.err_0`; upward references resolve too) or `$root`: the
-  testbench's and the differential harness's counters are reachable that way;
-- `force` / `release` / `$deposit` on anything;
-- a string literal holding a verdict text (`Mismatches:` of VerilogEval, `pass` of RTLLM's rule).
-Answers to spec-to-RTL problems need none of these (a reference into a generate block, `g[0].x`, is allowed:
-its first name is indexed, and neither testbenches nor the differential harness have instance arrays).
+A design may call only the system tasks and functions that synthesizable RTL and honest debug prints need
+(`ALLOWED_SYSTEM`: printing to standard output, math, conversions, `$random`, time, waveform dumps, assertion
+helpers). Everything else is refused, including every way into the file system (`$fopen`, `$readmem*`,
+`$fwrite`, Icarus' VHDL textio `$ivlh_*`, `$dumpfile` stays: the run step's folder is a private tmpfs), every way
+to end or steer the simulation (`$finish`, `$finish_and_return`, `$stop`, `$fatal`, `$timeformat`, plusargs,
+`$system`), `$root` and `$unit`. Directives are allowed only when they change nothing outside the candidate's own
+file (`ALLOWED_DIRECTIVES`; each file is its own compilation unit): `` `line `` (which makes the compiler blame
+another file), `` `begin_keywords ``, `` `pragma `` and the rest are refused.
 
-A candidate may not end the simulation either (`$finish`, `$stop`, `$fatal`): VerilogEval's testbenches print
-their verdict line from a `final` block, so a candidate that stops the run at time 0 reads "Mismatches: 0 in 0
-samples", a pass under the official rule, and one that stops it early is judged on the few samples before.
-Hardware never ends a simulation; a testbench does.
+A dotted name (`a.b`) is allowed only when its first part is declared in the same module as an instance, a
+generate or named block, or a variable of a struct, union or user-defined type: a name declared locally
+shadows everything above it, so the reference stays inside the candidate's own hierarchy. Anything else
+(`tb.stats1.errors`, an upward `stats1.errors`) could read or write the testbench's or the harness's state.
 
-Where the verdict is read from the output text (RTLLM's rule: `pass` anywhere in it), the judge removes the
-candidate's output calls before the screen sees it (`sim.silence`): a string literal can be screened, but
-`$display(fmt, s)` with `fmt` and `s` built from numbers prints "pass" all the same. The verdict-word rule stays
-as a second line of defence (vvp quotes file names in its own messages; file tasks are refused anyway). vvp also
-quotes scope names (`Scope: testbench.uut.Pass` after a failing `assert`), which no screen can forbid; the RTLLM
-rule itself (`sim.rtllm.passed_text`) wants the testbench's own pass sentence, which a name cannot spell.
+Strings are not screened: verdict lines travel with a per-run nonce the candidate cannot know
+(`sim.verilog_eval`, `sim.rtllm`, `sim.differential`), so printing one gains nothing.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-# Candidate code may not touch files at all: the run folder holds the testbench's own data (RTLLM testbenches
-# `$readmemh("reference.txt", ...)` their expected values), which a candidate could read back as its answers or
-# overwrite with them. Spec-to-RTL answers ship no data files, so no honest answer needs one. The `$fd*` tasks
-# need a descriptor from `$fopen`; `$fgetc(STDIN)` reads the sandbox's /dev/null.
-_FILE_TASK = re.compile(r"\$(fopen\w*|s?readmem[hb]|writemem[hb]|fread|fscanf|fgets|fgetc|ungetc)(?![\w$])")
-# $dumpfile stays (some answers dump waves; under RTLLM's rule the judge removes it with the output calls), with
-# a plain relative path, called where it is named.
-_DUMPFILE_CALL = re.compile(r"\$dumpfile\s*\(\s*([^,)]*)")
-_DUMPFILE_NAME = re.compile(r"\$dumpfile\b(?!\s*\()")
-_INCLUDE = re.compile(r"`include\b")
-_FORBIDDEN = re.compile(r"\$(system|ivl_|vpi_|root\b|deposit\b)\w*")
-_TOKEN_PASTE = re.compile(r"``")
-_FORCE = re.compile(r"(?<![\w$])(force|release)(?![\w$])")
-# name.name outside strings, comments and numbers: the first name must not follow a word character, `$`, `'`
-# (a based number) or `.` (a named port connection is `.port(sig)`, preceded by `(` or `,`)
-_HIERARCHICAL = re.compile(r"(?<![\w$'.])([A-Za-z_][\w$]*|\\\S+\s)\s*\.\s*[A-Za-z_\\]")
-_SIM_CONTROL = re.compile(r"\$(finish|stop|fatal|exit)(?![\w$])")
-_VERDICT_TEXT = re.compile(r"mismatches|pass", re.IGNORECASE)
+import pyslang
+from pyslang.parsing import TokenKind, TriviaKind
+from pyslang.syntax import SyntaxKind
+
+_PRINT = {f"${base}{radix}" for base in ("display", "write", "strobe", "monitor") for radix in ("", "b", "h", "o")}
+ALLOWED_SYSTEM = frozenset(_PRINT | {
+    "$monitoron", "$monitoroff", "$error", "$warning", "$info",  # severity tasks print; $fatal also ends the run
+    "$time", "$stime", "$realtime",
+    "$signed", "$unsigned", "$cast", "$rtoi", "$itor", "$realtobits", "$bitstoreal", "$shortrealtobits",
+    "$bitstoshortreal",
+    "$clog2", "$ln", "$log10", "$exp", "$sqrt", "$pow", "$floor", "$ceil", "$sin", "$cos", "$tan", "$asin", "$acos",
+    "$atan", "$atan2", "$hypot", "$sinh", "$cosh", "$tanh", "$asinh", "$acosh", "$atanh", "$abs", "$min", "$max",
+    "$bits", "$countones", "$countbits", "$onehot", "$onehot0", "$isunknown", "$left", "$right", "$low", "$high",
+    "$increment", "$size", "$dimensions", "$unpacked_dimensions", "$typename",
+    "$random", "$urandom", "$urandom_range", "$dist_uniform", "$dist_normal", "$dist_exponential", "$dist_poisson",
+    "$dist_chi_square", "$dist_t", "$dist_erlang",
+    "$sformat", "$sformatf", "$swrite", "$swriteb", "$swriteh", "$swriteo", "$psprintf", "$sscanf",
+    "$dumpfile", "$dumpvars", "$dumpon", "$dumpoff", "$dumpall", "$dumpflush", "$dumplimit",
+    "$past", "$rose", "$fell", "$stable", "$changed", "$sampled",
+})
+ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall", "`celldefine", "`endcelldefine",
+                                "`unconnected_drive", "`nounconnected_drive"})
+_SYSTEM_TOKENS = (TokenKind.SystemIdentifier, TokenKind.RootSystemName, TokenKind.UnitSystemName)
+_TYPED = (SyntaxKind.NamedType, SyntaxKind.StructType, SyntaxKind.UnionType)
+_DECLARATIONS = (SyntaxKind.DataDeclaration, SyntaxKind.ImplicitAnsiPort, SyntaxKind.PortDeclaration,
+                 SyntaxKind.NetDeclaration)
+
+# Used by sim.silence and sim.rtllm to find string literals: strings and comments matched together so that a "/*"
+# inside a string cannot hide code. Linear: each alternative consumes what it matches, no nested repetition.
 _STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
-_STRING = re.compile(_STRING_PATTERN)
-# Strings are matched together with comments so that a "/*" inside a string cannot hide code.
 STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
@@ -66,59 +67,106 @@ class ScreenVerdict:
     reason: str = ""
 
 
-def _safe_literal(arg: str) -> bool:
-    arg = arg.strip()
-    if not (len(arg) >= 2 and arg[0] == '"' and arg[-1] == '"'):
-        return False  # computed path: cannot be checked statically
-    path = arg[1:-1]
-    return bool(path) and not path.startswith(("/", "~", "\\")) and ".." not in path and ":" not in path and "\\" not in path
+def _module_of(node) -> object | None:
+    while node is not None and node.kind != SyntaxKind.ModuleDeclaration:
+        node = node.parent
+    return node
 
 
-def _file_access(code: str) -> str | None:
-    """Why `code` (comments blanked, strings kept) could touch a file; None if it cannot."""
-    m = _FILE_TASK.search(code)
-    if m:
-        return (f"{m.group(0)}: candidate code must not read or write files (the run folder holds the "
-                "testbench's own data, such as its expected values)")
-    for m in _DUMPFILE_CALL.finditer(code):
-        if not _safe_literal(m.group(1)):
-            return f"$dumpfile({m.group(1).strip()}): only a plain relative file name is allowed"
-    bare = _DUMPFILE_NAME.search(code)
-    if bare:
-        return f"{bare.group(0)} named without a direct call (in a macro?): it must be called where named"
-    if _TOKEN_PASTE.search(code):
-        return "`` token pasting is not allowed in candidate code (it can assemble system task names)"
-    if _INCLUDE.search(code):
-        return "`include: candidate code must be self-contained (the run folder holds the testbench's files)"
+def _leftmost(node):
+    while node.kind == SyntaxKind.ScopedName:
+        node = node.left
+    return node
+
+
+def _is_typed_declarator(declarator) -> bool:
+    """Is this declarator's declaration of a struct, union or user-defined (typedef'd) type?"""
+    decl = declarator.parent
+    while decl is not None and decl.kind not in _DECLARATIONS:
+        decl = decl.parent
+    if decl is None:
+        return False
+    found = False
+
+    def look(node) -> bool:
+        nonlocal found
+        if isinstance(node, pyslang.parsing.Token):
+            return True
+        if node.kind == SyntaxKind.Declarator:
+            return False  # the declarator's own initialiser is not its type
+        if node.kind in _TYPED:
+            found = True
+            return False
+        return True
+
+    decl.visit(look)
+    return found
+
+
+def _scopes_of(module) -> set[str]:
+    """Names in `module` that a dotted name may start with: instances, blocks, typed variables."""
+    names: set[str] = set()
+
+    def collect(node) -> bool:
+        if isinstance(node, pyslang.parsing.Token):
+            return True
+        kind = node.kind
+        if kind == SyntaxKind.InstanceName or kind == SyntaxKind.NamedBlockClause:
+            names.add(node.name.valueText)
+        elif kind == SyntaxKind.Declarator and _is_typed_declarator(node):
+            names.add(node.name.valueText)
+        return True
+
+    module.visit(collect)
+    return names
+
+
+_DIRECTIVE = re.compile(r"`[A-Za-z_][\w$]*")
+
+
+def _directive_refusal(code: str) -> str | None:
+    """The first directive outside the allowlist. Read from the text (strings and comments blanked), not the tree:
+    pyslang keeps directives as trivia, and one after the last `endmodule` of a lone module has no token to hang on."""
+    bare = STRING_OR_COMMENT.sub(lambda m: " " * len(m.group(0)), code)
+    for m in _DIRECTIVE.finditer(bare):
+        if m.group(0) not in ALLOWED_DIRECTIVES:
+            return (f"{m.group(0)}: this directive is not allowed in candidate code (allowed: "
+                    f"{', '.join(sorted(ALLOWED_DIRECTIVES))})")
     return None
 
 
-def _verdict_tampering(code: str, bare: str) -> str | None:
-    """Why `code` could set its own verdict; `bare` is `code` with strings and comments blanked."""
-    for pattern, what in ((_FORCE, "force/release is not allowed in candidate code"),
-                          (_SIM_CONTROL, "candidate code must not end the simulation (the testbench decides when "
-                                         "it is over)"),
-                          (_HIERARCHICAL, "hierarchical names are not allowed in candidate code (they reach "
-                                          "the testbench's state)")):
-        m = pattern.search(bare)
-        if m:
-            return f"{m.group(0).strip()}: {what}"
-    for m in _STRING.finditer(code):
-        if _VERDICT_TEXT.search(m.group(0)):
-            return f"{m.group(0)}: a string with a verdict word (Mismatches / pass) is not allowed in candidate code"
-    return None
+def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
+    """Check a preprocessed candidate (`code`, parsed as `tree`) against the allowlists and the dotted-name rule."""
+    reason: str | None = None
+    scopes: dict[int, set[str]] = {}
+
+    def visit(node) -> bool:
+        nonlocal reason
+        if reason is not None:
+            return False
+        if isinstance(node, pyslang.parsing.Token):
+            if node.kind in _SYSTEM_TOKENS and node.valueText not in ALLOWED_SYSTEM:
+                reason = (f"{node.valueText}: this system task/function is not allowed in candidate code (files, "
+                          "simulation control and the testbench's scope are the testbench's)")
+            return True
+        if node.kind == SyntaxKind.ScopedName and node.separator.kind == TokenKind.Dot:
+            first = _leftmost(node)
+            name = first.identifier.valueText if first.kind in (SyntaxKind.IdentifierName,
+                                                                SyntaxKind.IdentifierSelectName) else None
+            module = _module_of(node)
+            allowed = set() if module is None else scopes.setdefault(id(module), _scopes_of(module))
+            if name is None or name not in allowed:
+                reason = (f"{str(node).strip()}: a hierarchical name must start at an instance, block or struct "
+                          "variable declared in the same module (it would reach the testbench's state)")
+                return False
+        return True
+
+    tree.root.visit(visit)
+    if reason is None:
+        reason = _directive_refusal(code)
+    return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)
 
 
 def screen(code: str) -> ScreenVerdict:
-    """Check candidate code for file access outside the simulation folder and for verdict tampering."""
-    kept = STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", code)
-    reason = _file_access(kept)
-    if reason is None:
-        bad = _FORBIDDEN.search(kept)
-        if bad:
-            reason = f"{bad.group(0)}: system task not allowed in candidate code"
-    if reason is None:
-        bare = _STRING.sub('""', kept)
-        reason = _verdict_tampering(kept, bare)
-    return ScreenVerdict(False, reason) if reason else ScreenVerdict(True)
-
+    """Screen preprocessed candidate text (parses it; `screen_tree` when a tree exists already)."""
+    return screen_tree(pyslang.syntax.SyntaxTree.fromText(code), code)

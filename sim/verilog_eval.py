@@ -4,24 +4,35 @@ The official Makefile compiles `iverilog -Wall -Winfloop -Wno-timescale -g2012 -
 test.sv ref.sv` into a log, appends the output of `timeout 30 ./BIN` (and `TIMEOUT` when the timeout fired),
 and NVlabs' `scripts/sv-iv-analyze` classifies the log line by line. `classify_log` is that classifier;
 `run_testbench` runs the same commands inside the sandbox. Deliberate differences, each closing a way to pass
-without the design: `vvp -n` (a `$stop` ends the run instead of waiting at a prompt); the reference's modules
-are renamed with a fresh suffix (a candidate instantiating `RefModule` passed); a log that compared 0 samples,
-holds a second verdict line, or comes from a run that did not exit cleanly is no pass (a candidate ending the
-run at time 0, printing a verdict of its own, or crashing the simulator after printing one).
+without the design:
+- `-u`: every file is its own compilation unit, so nothing the candidate's file opens (a comment, an `ifdef`, a
+  macro, `default_nettype`) reaches the testbench or the reference;
+- every module of the testbench and the reference gets a fresh suffix per run (`tb` -> `tb_3f9a...`, `-s` follows
+  it): a candidate can neither instantiate `RefModule` and forward its outputs nor supply its own `tb`;
+- the testbench's verdict line carries a per-run nonce (`Mismatches:` -> `<nonce>Mismatches:`): only that line
+  counts, so a verdict the candidate prints (`$display` with numbers) is no verdict;
+- `vvp -n` (a `$stop` ends the run instead of waiting at a prompt), run with a private, read-only view of the
+  run folder (`sim.isolation`);
+- a log that compared 0 samples or comes from a run that did not exit cleanly is no pass.
 """
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sim.config import SimConfig
 from sim.loaders import hidden_suffix, module_defs, suffix_names
 from sim.problem import Problem
-from sim.result import Status
+from sim.result import SimResult, Status
 from sim.sandbox import run_sandboxed
 
 IVERILOG_FLAGS = ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"]
+_PREPROCESS_FAILED = 97  # exit status of the jailed script when `iverilog -E` failed
+UNIT_PER_FILE = "-u"  # each source file its own compilation unit (not in the official Makefile: see above)
+_VERDICT_LITERAL = '"Mismatches:'  # how the testbench's verdict string starts
 OFFICIAL_TIMEOUT_S = 30.0
 _MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
 _ANY_MISMATCH = re.compile(r"Mismatches: (\d+) in (\d+) samples")
@@ -122,54 +133,94 @@ def compile_ok(log: str, returncode: int | None) -> bool:
     return returncode == 0 and "error" not in log
 
 
-def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path) -> TestbenchRun:
-    """Compile and run `code` against the VerilogEval testbench in `workdir`, classified officially."""
+def sign_verdicts(testbench: str, nonce: str) -> str:
+    """The testbench with `nonce` in front of its verdict string (`"Mismatches: %1d in %1d samples"`)."""
+    return testbench.replace(_VERDICT_LITERAL, '"' + nonce + _VERDICT_LITERAL[1:])
+
+
+def trusted_log(log: str, nonce: str) -> tuple[str, int]:
+    """The log with the testbench's signed verdict lines unsigned and every other verdict-looking line defused
+    (prefixed, so the official classifier does not read it), and how many signed lines there were."""
+    lines, signed = [], 0
+    for line in log.splitlines(keepends=True):
+        if line.startswith(nonce):
+            lines.append(line[len(nonce):])
+            signed += 1
+        elif "Mismatches:" in line:
+            lines.append("[candidate output] " + line)
+        else:
+            lines.append(line)
+    return "".join(lines), signed
+
+
+def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
+                  vet: Callable[[str], SimResult | None] | None = None) -> TestbenchRun | SimResult:
+    """Preprocess `code` with Icarus, compile the expansion against the VerilogEval testbench, and run it, all in
+    `workdir`. `vet(expanded_text)` may return a verdict before anything runs (the screen and gate of
+    `sim.judge`); preprocessing and compiling share one jailed call, which executes nothing of the candidate's."""
     # Fixed neutral names: file names appear in every log line, and a task id containing `error` (say,
     # `syn/error_detector`) would otherwise disqualify every run of it.
-    sample, test, ref, binary = (workdir / "sample01.sv", workdir / "test.sv", workdir / "ref.sv",
-                                 workdir / "sample01")
-    sample.write_text(code)
-    # The reference's modules get a fresh suffix in ref.sv and the testbench: under its published name
-    # (`RefModule`) the candidate could instantiate it and forward its outputs, which the official flow passes.
-    hidden = [m for m in module_defs(problem.reference) if m != problem.top]
+    raw, sample, test, ref, binary = (workdir / "answer.sv", workdir / "sample01.sv", workdir / "test.sv",
+                                      workdir / "ref.sv", workdir / "sample01")
+    raw.write_text(code)
+    # Every trusted module gets a fresh suffix: under its published name (`RefModule`, `tb`) the candidate could
+    # instantiate the reference and forward its outputs, or bring a testbench of its own.
+    trusted = [m for m in module_defs(problem.reference) + module_defs(problem.testbench or "") if m != problem.top]
     suffix = hidden_suffix()
-    test.write_text(suffix_names(problem.testbench or "", hidden, suffix))
-    ref.write_text(suffix_names(problem.reference, hidden, suffix))
+    nonce = f"@{secrets.token_hex(8)}@"
+    signable = _VERDICT_LITERAL in (problem.testbench or "")
+    testbench = sign_verdicts(suffix_names(problem.testbench or "", trusted, suffix), nonce)
+    test.write_text(testbench)
+    ref.write_text(suffix_names(problem.reference, trusted, suffix))
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
-                  max_file_mb=config.max_file_mb)
-    tb_top = problem.tb_top or "tb"
-    comp = run_sandboxed(["iverilog", *IVERILOG_FLAGS, "-s", tb_top, "-o", binary.name, sample.name, test.name,
-                          ref.name], workdir, config.timeout_s, **limits)
+                  max_file_mb=config.max_file_mb, isolation=config.isolation)
+    tb_top = (problem.tb_top or "tb") + (suffix if (problem.tb_top or "tb") in trusted else "")
+    script = (f"iverilog -E -o {sample.name} {raw.name} || exit {_PREPROCESS_FAILED}; exec iverilog "
+              f"{' '.join(IVERILOG_FLAGS)} {UNIT_PER_FILE} -s {tb_top} -o {binary.name} {sample.name} {test.name} "
+              f"{ref.name}")
+    comp = run_sandboxed(["sh", "-c", script], workdir, config.timeout_s, **limits)
     log, seconds = comp.output, comp.seconds
+    if not comp.timed_out and comp.returncode == _PREPROCESS_FAILED:
+        status = Status.SYNTAX_ERROR if "syntax error" in log else Status.COMPILE_ERROR
+        return TestbenchRun(status, 0, 0, log, seconds, False, "S" if status is Status.SYNTAX_ERROR else "C")
+    if vet is not None and sample.is_file() and not comp.timed_out:
+        verdict = vet(sample.read_text(errors="replace"))
+        if verdict is not None:
+            return verdict
     if comp.timed_out:
         return TestbenchRun(Status.TIMEOUT, 0, 0, log + "\nTIMEOUT (compile)\n", seconds, False, "T")
     if comp.output_capped:
         return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, False, "R")
     compiled = compile_ok(log, comp.returncode)
     vvp_status: int | None = None
+    signed = 0
     if binary.exists():
-        run = run_sandboxed(["vvp", "-n", binary.name], workdir, config.timeout_s, **limits)
-        log, seconds, vvp_status = log + run.output, seconds + run.seconds, run.returncode
+        run = run_sandboxed(["vvp", "-n", binary.name], workdir, config.timeout_s, writable=False, **limits)
+        out, signed = trusted_log(run.output, nonce) if signable else (run.output, -1)
+        log, seconds, vvp_status = log + out, seconds + run.seconds, run.returncode
         if run.timed_out:
             log += "TIMEOUT\n"  # what the official Makefile appends when `timeout 30` fires
         elif run.output_capped:
             return TestbenchRun(Status.RUNTIME_ERROR, 0, 0, log, seconds, compiled, "R")
     cls = classify_log(log, code)
-    refused = _unproven_pass(cls, log, vvp_status) if cls.code == "." else None
+    refused = _unproven_pass(cls, log, vvp_status, signed) if cls.code == "." else None
     if refused:
         return TestbenchRun(Status.RUNTIME_ERROR, cls.mismatches, cls.samples, log + f"\nREFUSED: {refused}\n",
                             seconds, compiled, "R")
     return TestbenchRun(status_of(cls), cls.mismatches, cls.samples, log, seconds, compiled, cls.code)
 
 
-def _unproven_pass(cls: OfficialClass, log: str, vvp_status: int | None) -> str | None:
+def _unproven_pass(cls: OfficialClass, log: str, vvp_status: int | None, signed: int = -1) -> str | None:
     """Why a log the official rule passes does not show the testbench's own verdict; None if it does.
 
     The official rule passes any log holding "Mismatches: 0 in N samples". Every VerilogEval testbench prints that
     line once, from a `final` block, after a clean `$finish`; a log that departs from that let the candidate
-    decide (sim.screen refuses the obvious ways: a verdict string, `$finish`; these catch any other)."""
-    if len(_VERDICT_LINE.findall(log)) > 1:  # the second one came from the candidate, built from numbers
+    decide. `signed`: how many verdict lines carried the run's nonce (-1: the testbench has no verdict string to
+    sign, so every verdict-looking line counts)."""
+    if signed == -1 and len(_VERDICT_LINE.findall(log)) > 1:  # the second one came from the candidate
         return "the candidate printed a verdict line of its own"
+    if signed not in (-1, 1):
+        return f"the testbench printed {signed} verdict lines (one expected)"
     if cls.samples == 0:  # "Mismatches: 0 in 0 samples": the run ended before anything was compared
         return "no samples were compared"
     if vvp_status != 0:  # a crash after the candidate printed a line: the testbench's final block never ran
