@@ -1,0 +1,256 @@
+"""Red-team suite: every attack in `tests/sim/redteam_cases.py`, in every mode it targets, alone and (differential
+mode) inside a group with honest members.
+
+Each attack must be judged non-pass with a status and feedback that say why, gain no partial credit over the
+plain wrong design it carries, print nothing of the host's files, and create nothing outside its run folder (its
+/tmp path and a canary folder outside /tmp are checked). In a group, the honest members still pass and a wrong
+member keeps the verdict, mismatches and samples it has alone. The stall cases run one per child process with a
+memory limit, so that a judge that hangs in-process fails this suite instead of hanging it; their verdict must
+arrive within a small multiple of the timeout.
+
+The honest controls run beside them: the reference passes in every mode, so does an answer with a debug
+`$display`, and two answers declaring the same file-level `typedef` pass in one group.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from sim import SimConfig, SimResult, Status, Verifier
+from sim.loaders import load_problems, reference_as_candidate
+from tests.sim import redteam_cases as rc
+
+REPO = Path(__file__).resolve().parents[2]
+TESTBENCH = SimConfig(mode="testbench", jobs=2, timeout_s=10, memory_mb=1024, max_output_bytes=200_000)
+DIFFERENTIAL = SimConfig(mode="differential", jobs=1, timeout_s=15, diff_cycles=100, max_output_bytes=200_000)
+CREDIT_SLACK = 0.05  # functional reward an attack may differ from its plain wrong design by (stimulus noise)
+STALL_TIMEOUT_S = 3.0
+STALL_BOUND_S = 3 * STALL_TIMEOUT_S + 6  # preprocess, gate, compile, run: each bounded by the timeout
+STALL_KILL_S = 30.0  # the child is killed here: a judge that hangs fails this suite instead of hanging it
+HONEST_HARNESS = "# the project's harness code (canary)\n"
+STALL_MATRIX = ([(rc.VERILOG_EVAL, s) for s in rc.STALLS]
+                + [(rc.DIFFERENTIAL, s) for s in ("macro_bomb", "macro_bomb_icarus_branch", "backslash_run")]
+                + [(rc.RTLLM, s) for s in ("macro_bomb", "comment_openers")])
+
+
+# -- fixtures -------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory):
+    """Where attacks try to write: /tmp/redteam_<token>_<case>, and a canary folder outside /tmp."""
+    token = secrets.token_hex(4)
+    try:
+        outside = Path(tempfile.mkdtemp(prefix=f"redteam_{token}_", dir="/var/tmp"))
+    except OSError:  # no writable /var/tmp: a folder of the test session (under the machine's temp folder)
+        outside = tmp_path_factory.mktemp(f"redteam_{token}")
+    (outside / "harness.py").write_text(HONEST_HARNESS)
+    yield rc.Paths(token, str(outside))
+    shutil.rmtree(outside, ignore_errors=True)
+    for leaked in Path("/tmp").glob(f"redteam_{token}_*"):  # only what an attack of this run left
+        shutil.rmtree(leaked, ignore_errors=True) if leaked.is_dir() else leaked.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def problems(verilog_eval_dir, rtllm_dir):
+    """The problem each mode attacks."""
+    by_id = {p.task_id: p for p in load_problems(verilog_eval_dir) + load_problems(rtllm_dir)}
+    return {mode: by_id[target.task_id] for mode, target in rc.TARGETS.items()}
+
+
+class Runs:
+    """Every verdict of one mode, computed once on first use."""
+
+    def __init__(self, problems, paths: rc.Paths) -> None:
+        self.problems, self.paths = problems, paths
+        self._cache: dict[str, dict] = {}
+
+    def of(self, mode: str) -> dict:
+        if mode not in self._cache:
+            self._cache[mode] = (_differential_run if mode == rc.DIFFERENTIAL else _testbench_run)(
+                self.problems[mode], mode, self.paths)
+        return self._cache[mode]
+
+
+@pytest.fixture(scope="module")
+def runs(problems, paths):
+    return Runs(problems, paths)
+
+
+def _controls(problem, mode: str, paths: rc.Paths) -> dict[str, str]:
+    honest = reference_as_candidate(problem)
+    wrong = rc.Case("wrong", "control", rc.design(""), rc.ALL_MODES)
+    return {"honest": rc.fenced(honest), "honest_debug": rc.fenced(rc.with_debug_print(honest, rc.DEBUG_PRINT[mode])),
+            "wrong": rc.materialise(wrong, rc.TARGETS[mode], paths)}
+
+
+def _testbench_run(problem, mode: str, paths: rc.Paths) -> dict:
+    """Controls and attacks of one testbench mode, each judged alone, in one parallel batch."""
+    controls = _controls(problem, mode, paths)
+    cases = rc.cases_for(mode)
+    texts = {**controls, **{c.name: rc.materialise(c, rc.TARGETS[mode], paths) for c in cases}}
+    with Verifier(TESTBENCH) as verifier:
+        results = verifier.check_many([(problem, text) for text in texts.values()])
+    return {"alone": dict(zip(texts, results)), "group": {}}
+
+
+def _judge_group(problem, texts: list[str]) -> list[SimResult]:
+    with Verifier(DIFFERENTIAL) as verifier:  # a fresh verifier: no verdict cached from another group
+        return verifier.check_group(problem, texts)
+
+
+def _differential_run(problem, mode: str, paths: rc.Paths) -> dict:
+    """Each control and attack alone, each attack first in a group with three others, and the two honest answers
+    that share a typedef together."""
+    controls = _controls(problem, mode, paths)
+    controls["honest_sv"], controls["honest_sv_twin"] = rc.fenced(rc.HONEST_SV), rc.fenced(rc.HONEST_SV_TWIN)
+    attacks = {c.name: rc.materialise(c, rc.TARGETS[mode], paths) for c in rc.cases_for(mode)}
+    siblings = [controls["honest"], controls["honest_sv"], controls["wrong"]]
+    jobs = {("alone", name): [text] for name, text in {**controls, **attacks}.items()}
+    jobs.update({("group", name): [text, *siblings] for name, text in attacks.items()})
+    jobs[("group", "typedef_twins")] = [controls["honest_sv"], controls["honest_sv_twin"]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        verdicts = dict(zip(jobs, pool.map(lambda texts: _judge_group(problem, texts), jobs.values())))
+    return {"alone": {name: v[0] for (kind, name), v in verdicts.items() if kind == "alone"},
+            "group": {name: v for (kind, name), v in verdicts.items() if kind == "group"}}
+
+
+# -- helpers --------------------------------------------------------------------------------------------------
+def _escaped(case: rc.Case, paths: rc.Paths) -> list[str]:
+    """What this case managed to create or change outside its run folder."""
+    found = [str(p) for p in Path("/tmp").glob(Path(paths.tmp(case.name)).name + "*")]
+    outside = Path(paths.outside)
+    found += [str(p) for p in outside.iterdir() if p.name.startswith(case.name)]
+    if f"owned by {case.name}" in (outside / "harness.py").read_text():
+        found.append(f"{outside}/harness.py (appended to)")
+    return found
+
+
+def _says_why(result: SimResult) -> str | None:
+    """Why `result` does not explain itself; None when it does."""
+    if not result.feedback.strip():
+        return "empty feedback"
+    if "harness failure" in result.feedback:
+        return f"the judge crashed instead of judging: {result.feedback}"
+    return None
+
+
+def _check_attack(case: rc.Case, result: SimResult, wrong: SimResult, paths: rc.Paths) -> None:
+    where = f"{case.name}: {result.status.value}: {result.feedback[:200]!r}"
+    assert result.status in case.allowed, where
+    assert _says_why(result) is None, f"{where}: {_says_why(result)}"
+    assert result.rewards.functional <= wrong.rewards.functional + CREDIT_SLACK, (
+        f"{where}: functional {result.rewards.functional:.3f} > the wrong design's {wrong.rewards.functional:.3f}")
+    assert rc.SECRET_MARK not in result.log_tail + result.feedback, f"{where}: /etc/group was read into the log"
+    assert not _escaped(case, paths), f"{where}: wrote outside its run folder: {_escaped(case, paths)}"
+
+
+def _case_ids(mode: str) -> list:
+    return [pytest.param(mode, c, id=f"{mode}-{c.name}") for c in rc.cases_for(mode)]
+
+
+# -- tests ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", [rc.VERILOG_EVAL, rc.RTLLM, rc.DIFFERENTIAL])
+def test_honest_controls_pass(runs, mode):
+    alone = runs.of(mode)["alone"]
+    assert alone["wrong"].status is Status.MISMATCH, (alone["wrong"].status, alone["wrong"].feedback)
+    names = ["honest", "honest_debug"] + (["honest_sv", "honest_sv_twin"] if mode == rc.DIFFERENTIAL else [])
+    for name in names:
+        assert alone[name].status is Status.PASS, (name, alone[name].status, alone[name].feedback)
+
+
+def test_two_honest_answers_sharing_a_typedef_pass_in_one_group(runs):
+    twins = runs.of(rc.DIFFERENTIAL)["group"]["typedef_twins"]
+    assert [r.status for r in twins] == [Status.PASS, Status.PASS], [r.feedback for r in twins]
+
+
+@pytest.mark.parametrize("mode, case", _case_ids(rc.VERILOG_EVAL) + _case_ids(rc.RTLLM) + _case_ids(rc.DIFFERENTIAL))
+def test_attack_alone_is_not_a_pass(runs, paths, mode, case):
+    alone = runs.of(mode)["alone"]
+    _check_attack(case, alone[case.name], alone["wrong"], paths)
+
+
+@pytest.mark.parametrize("mode, case", _case_ids(rc.DIFFERENTIAL))
+def test_attack_leaves_its_group_as_alone(runs, paths, mode, case):
+    run = runs.of(mode)
+    attack, honest, honest_sv, wrong = run["group"][case.name]
+    _check_attack(case, attack, run["alone"]["wrong"], paths)
+    assert honest.status is Status.PASS, (case.name, "honest reference", honest.status, honest.feedback)
+    assert honest_sv.status is Status.PASS, (case.name, "honest SystemVerilog", honest_sv.status, honest_sv.feedback)
+    alone = run["alone"]["wrong"]
+    assert (wrong.status, wrong.mismatches, wrong.samples) == (alone.status, alone.mismatches, alone.samples), (
+        case.name, "wrong member", wrong.status, wrong.mismatches, wrong.samples, wrong.feedback)
+
+
+@pytest.mark.parametrize("mode", [rc.VERILOG_EVAL, rc.RTLLM, rc.DIFFERENTIAL])
+def test_nothing_outside_the_run_folders(runs, paths, mode):
+    """After every attack of a mode: the canary folder holds only its harness file, unchanged, and no attack's
+    /tmp path exists."""
+    runs.of(mode)
+    outside = Path(paths.outside)
+    assert sorted(p.name for p in outside.iterdir()) == ["harness.py"]
+    assert (outside / "harness.py").read_text() == HONEST_HARNESS
+    assert not list(Path("/tmp").glob(f"redteam_{paths.token}_*"))
+
+
+# -- stalls ---------------------------------------------------------------------------------------------------
+CHILD = """
+import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # a bomb fails here, not on the machine
+from sim import SimConfig, Verifier
+from sim.loaders import load_problems
+from tests.sim.redteam_cases import TARGETS, stall_completion
+folder, mode, name, timeout = sys.argv[1:5]
+target = TARGETS[mode]
+problem = next(p for p in load_problems(folder) if p.task_id == target.task_id)
+text = stall_completion(name, target)
+config = SimConfig(mode="differential" if mode == "differential" else "testbench", jobs=1, timeout_s=float(timeout),
+                   diff_cycles=50)
+start = time.monotonic()
+with Verifier(config) as verifier:
+    result = verifier.check(problem, text)
+print(json.dumps({"status": result.status.value, "feedback": result.feedback, "seconds": time.monotonic() - start}))
+"""
+
+
+def _stall(folder: Path, mode: str, name: str) -> dict:
+    """Judge one stall case in a child process; its verdict, or why none came."""
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), mode, name, str(STALL_TIMEOUT_S)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=STALL_KILL_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child's own group: the judge and what it started
+        proc.communicate()
+        return {"error": f"no verdict within {STALL_KILL_S:g} s (killed)"}
+    lines = out.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"error": f"child exited {proc.returncode}: {err.strip()[-500:]}"}
+    return {**json.loads(lines[-1]), "wall": time.monotonic() - start}
+
+
+@pytest.fixture(scope="module")
+def stalls(verilog_eval_dir, rtllm_dir):
+    folders = {rc.VERILOG_EVAL: verilog_eval_dir, rc.DIFFERENTIAL: verilog_eval_dir, rc.RTLLM: rtllm_dir}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = pool.map(lambda job: _stall(folders[job[0]], *job), STALL_MATRIX)
+        return dict(zip(STALL_MATRIX, done))
+
+
+@pytest.mark.parametrize("mode, name", [pytest.param(m, s, id=f"{m}-{s}") for m, s in STALL_MATRIX])
+def test_stall_costs_at_most_its_timeout(stalls, mode, name):
+    verdict = stalls[(mode, name)]
+    assert "error" not in verdict, verdict.get("error")
+    assert verdict["seconds"] <= STALL_BOUND_S, f"{name}: verdict after {verdict['seconds']:.1f} s"
+    assert Status(verdict["status"]) in rc.NON_PASS_OR_TIMEOUT, verdict
+    assert verdict["feedback"].strip(), verdict
