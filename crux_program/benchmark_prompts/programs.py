@@ -52,6 +52,10 @@ class VerilogEvalOfficial(dspy.Module):
         self.scripts_dir = str(scripts_dir) if scripts_dir is not None else None
         official_prompt("", self.task, self.shots, self.rules, self.explain, self.scripts_dir)  # fail early
 
+    def settings(self) -> dict[str, Any]:
+        """What shapes the prompt (recorded with a run's samples, so a changed option starts them afresh)."""
+        return {"task": self.task, "shots": self.shots, "rules": self.rules, "explain": self.explain}
+
     def forward(self, spec: str, problem: Problem | None = None, **_: Any) -> dspy.Prediction:
         prompt = official_prompt(spec, self.task, self.shots, self.rules, self.explain, self.scripts_dir)
         answer = ask(prompt.messages())
@@ -74,6 +78,10 @@ class ReleasedModelPrompt(dspy.Module):
         self.insert_before, self.insert, self.strip = insert_before, insert, bool(strip)
         if insert and not insert_before:
             raise ValueError("ReleasedModelPrompt: `insert` needs `insert_before`, the text it goes in front of")
+
+    def settings(self) -> dict[str, Any]:
+        """What shapes the prompt (recorded with a run's samples, so a changed option starts them afresh)."""
+        return {"system": self.system, "insert_before": self.insert_before, "insert": self.insert, "strip": self.strip}
 
     def user_prompt(self, spec: str) -> str:
         """The user turn: the benchmark's prompt, with `insert` put before each `insert_before` (as the

@@ -42,7 +42,10 @@ def run_fingerprint(program: dspy.Module, lm: dspy.BaseLM | None, n_samples: int
     lms = {name: lm_identity(pred.lm or fallback) for name, pred in program.named_predictors()}
     if not lms:  # a fixed-prompt program (crux_program.benchmark_prompts) calls the run's LM itself
         lms = {"program": lm_identity(fallback)}
-    return {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling, "lms": lms}
+    fingerprint = {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling, "lms": lms}
+    if hasattr(program, "settings"):  # a fixed-prompt program's prompt options (task, shots, system text)
+        fingerprint["settings"] = json.loads(json.dumps(program.settings(), default=str))
+    return fingerprint
 
 
 def set_aside_if_changed(run_dir: Path, fingerprint: dict[str, Any], files: list[Path]) -> Path | None:
