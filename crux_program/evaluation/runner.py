@@ -111,7 +111,7 @@ class EvalRunner:
             finally:
                 scorer.finish()
                 bar.close()
-        self._check_program_errors(new_samples)
+        self._check_program_errors(new_samples, judged=len(verdicts))
         self.missing = [r for r in new_samples if r.no_answer]
         if self.missing:
             log.warning("%d of %d samples have no answer because the LM call failed (first: %s); they are not "
@@ -213,14 +213,15 @@ class EvalRunner:
                             seconds=round(time.perf_counter() - start, 4))
 
     @staticmethod
-    def _check_program_errors(records: list[SampleRecord]) -> None:
+    def _check_program_errors(records: list[SampleRecord], judged: int = 0) -> None:
         """A model that writes unparseable answers fails its samples; a setup problem (no LM, server down)
-        fails every one the same way and must stop the run with its message instead of reporting 0%."""
+        fails every one the same way and must stop the run with its message instead of reporting 0%. With
+        samples judged already (a rerun retrying the missing ones) the run ends as incomplete instead."""
         errors = [r.error for r in records if r.error]
         if not errors:
             return
         log.warning("%d of %d samples raised in the program; first: %s", len(errors), len(records), errors[0])
-        if len(errors) == len(records) and not any(e.startswith("AdapterParseError") for e in errors):
+        if judged == 0 and len(errors) == len(records) and not any(e.startswith("AdapterParseError") for e in errors):
             raise RuntimeError(f"Every sample failed in the program (first error: {errors[0]}). Check the LM "
                                "settings (lm=..., lm.api_base, the model folder) and that the server is up.")
 
