@@ -39,6 +39,7 @@ from crux_program.data.verify import CHECK_MODES, SelfCheckConfig, _iverilog_com
 from sim.problem import Problem
 
 PREP_VERSION = 1  # bump when a step changes what it keeps: every cached preparation is then rebuilt
+PARALLEL_FROM = 2000  # rows; below this a process pool costs more to start than it saves
 _NOT_CONTENT = {"jobs", "progress"}  # how fast, not what
 
 
@@ -170,6 +171,28 @@ def compile_errors(code: str) -> bool:
     return any(d.isError() for d in compilation.getAllDiagnostics())
 
 
+def _extract_crux(item: tuple[str, str]):
+    """The deterministic CRUX of (code, top), or None when pyslang cannot read it (run in pool workers)."""
+    from crux_program.data.extract import extract_crux
+    from sim.interface import VerilogParseError
+
+    try:
+        return extract_crux(*item)
+    except (VerilogParseError, ValueError):
+        return None
+
+
+def _map(fn: Callable, items: list, jobs: int) -> list:
+    """`[fn(x) for x in items]`, over `jobs` processes (0 = all cores) when there are enough items."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(items) < PARALLEL_FROM:
+        return [fn(x) for x in items]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(fn, items, chunksize=max(64, len(items) // (workers * 8)))
+
+
 def _build(cfg: PrepConfig, path: Path, key: str, test_name: str, test_problems: Sequence[Problem],
            cache_root: Path, teacher: TeacherSetup | None) -> PreparedCorpus:
     report = CorpusReport(path=str(path), key=key, test=test_name if cfg.decontaminate else "",
@@ -194,11 +217,21 @@ def _build(cfg: PrepConfig, path: Path, key: str, test_name: str, test_problems:
                     report.decontaminated[o.reason] = report.decontaminated.get(o.reason, 0) + 1
             rows = _keep(rows, [o is None or not o.dropped for o in found], report, "decontaminated")
     with timer.step("compile"):
-        rows = _keep(rows, [not compile_errors(r.code) or _iverilog_compile(r.code).passed for r in rows], report,
-                     "compile_error")
+        icarus: dict[str, bool] = {}  # per design: a renamed copy compiles as its original does
+
+        def compiles(r: CorpusRow, slang_error: bool) -> bool:
+            if not slang_error:
+                return True
+            if r.design not in icarus:
+                icarus[r.design] = _iverilog_compile(r.code).passed
+            return icarus[r.design]
+
+        errors = _map(compile_errors, [r.code for r in rows], cfg.jobs)
+        rows = _keep(rows, [compiles(r, e) for r, e in zip(rows, errors)], report, "compile_error")
     checks: dict[str, str | None] = {}
     with timer.step("self_check"):
-        sc = SelfCheckConfig(mode=cfg.check, jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s)
+        sc = SelfCheckConfig(mode=cfg.check, jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s,
+                             cache_dir=str(cache_root / "selfcheck"))  # an interrupted preparation resumes here
         verdicts = self_check([r.code for r in rows], sc, progress=cfg.progress)
         compiles = [v.passed or v.status not in ("compile_error", "syntax_error", "no_code") for v in verdicts]
         for r, v in zip(rows, verdicts):
@@ -213,7 +246,7 @@ def _build(cfg: PrepConfig, path: Path, key: str, test_name: str, test_problems:
     with timer.step("degrade"):
         for r in rows:
             _level(r, cfg)
-    rows = _crux(rows, cfg, cache_root, teacher, report, timer)
+    rows = _crux(rows, cfg, cache_root, teacher, report, timer, cfg.jobs)
     triplets = [Triplet(task_id=r.task_id, spec=r.spec, verilog=r.code, crux=r.crux, level=r.level, split=r.split,
                         provenance=f"corpus:{path}#{r.line}+crux:{r.crux_from}", testbench=r.testbench,
                         self_check=checks[r.task_id]) for r in rows]
@@ -245,11 +278,8 @@ def _level(r: CorpusRow, cfg: PrepConfig) -> None:
 
 
 def _crux(rows: list[CorpusRow], cfg: PrepConfig, cache_root: Path, teacher: TeacherSetup | None,
-          report: CorpusReport, timer: _Timer) -> list[CorpusRow]:
+          report: CorpusReport, timer: _Timer, jobs: int) -> list[CorpusRow]:
     """CRUX per row: the corpus field, else the teacher's (accepted by the filters), else the extracted one."""
-    from crux_program.data.extract import extract_crux
-    from sim.interface import VerilogParseError
-
     for r in rows:
         if r.crux is not None:
             r.crux_from = "field"
@@ -266,13 +296,8 @@ def _crux(rows: list[CorpusRow], cfg: PrepConfig, cache_root: Path, teacher: Tea
             ask[i].crux, ask[i].crux_from = crux, "teacher"
         report.teacher = {**dict(result.outcomes), "asked": result.asked, "reused": result.reused,
                           "tokens_sent": result.prompt_tokens, "tokens_received": result.completion_tokens}
-    keep = []
     with timer.step("crux"):
-        for r in rows:
-            if r.crux is None:
-                try:
-                    r.crux, r.crux_from = extract_crux(r.code, r.top), "extracted"
-                except (VerilogParseError, ValueError):
-                    pass
-            keep.append(r.crux is not None)
-    return _keep(rows, keep, report, "no_crux")
+        rest = [r for r in rows if r.crux is None]
+        for r, crux in zip(rest, _map(_extract_crux, [(r.code, r.top) for r in rest], jobs)):
+            r.crux, r.crux_from = crux, "extracted"
+    return _keep(rows, [r.crux is not None for r in rows], report, "no_crux")

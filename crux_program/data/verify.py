@@ -11,6 +11,7 @@ bijective renaming cannot change behaviour. Every reference still passes the pys
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -63,12 +64,15 @@ class SelfCheckConfig:
         or "none" (trust the generator; never for datasets you publish).
     jobs: worker processes (0 = all cores). diff_cycles: random cycles per self-simulation.
     timeout_s: wall-clock limit of one simulation.
+    cache_dir: a folder for sim/'s on-disk verdict cache, so an interrupted check resumes where it stopped
+        (None: no disk cache).
     """
 
     mode: str = "differential"
     jobs: int = 0
     diff_cycles: int = 200
     timeout_s: float = 30.0
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in CHECK_MODES:
@@ -109,9 +113,12 @@ def _differential(texts: list[str], cfg: SelfCheckConfig, progress: bool) -> lis
     for i, form in enumerate(forms):
         if out[i] is None:
             representative.setdefault(form, i)
-    items = [(Problem(task_id=f"selfcheck/{i}", spec="", reference=texts[i], top=top_module(texts[i]),
-                      source="selfcheck"), texts[i]) for i in representative.values()]
-    sim_cfg = SimConfig(mode="differential", jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s)
+    # ids from the content, so a verdict cache (cfg.cache_dir) finds a design again in another batch
+    items = [(Problem(task_id=f"selfcheck/{hashlib.sha1(texts[i].encode()).hexdigest()[:16]}", spec="",
+                      reference=texts[i], top=top_module(texts[i]), source="selfcheck"), texts[i])
+             for i in representative.values()]
+    sim_cfg = SimConfig(mode="differential", jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s,
+                        cache_dir=cfg.cache_dir)
     with Verifier(sim_cfg) as verifier:
         results = verifier.check_many(items, progress=progress)
     by_form = {form: SelfCheck(r.passed, r.status.value, r.feedback) for form, r in zip(representative, results)}

@@ -112,3 +112,15 @@ def test_bad_input_names_file_line_field_key_and_reasons(tmp_path):
     with pytest.raises(ValueError, match=r"no row of 2 survived preparation \((missing_reference: 1, no_module: 1"
                                          r"|no_module: 1, missing_reference: 1)\)"):
         _source(tmp_path, dead, check="none").load()
+
+
+def test_grpo_leaves_out_prompts_whose_reference_failed_its_self_check():
+    from crux_program.data.triplet import Triplet
+    from optimizers.grpo.compiler import prompt_examples
+
+    code = "module inv(input a, output y); assign y = ~a; endmodule\n"
+    ok, bad, unknown = (Triplet(task_id=i, spec="An inverter.", verilog=code, self_check=c).to_example()
+                        for i, c in (("ok", "pass"), ("bad", "timeout"), ("unknown", None)))
+    assert [ex.task_id for ex in prompt_examples([ok, bad, unknown], [], "train")] == ["ok", "unknown"]
+    with pytest.raises(ValueError, match="no reference in the split passed"):
+        prompt_examples([bad], [], "train")
