@@ -112,8 +112,8 @@ def vet(problem: Problem, code: str, text: str, config: SimConfig) -> SimResult 
 def prepare(problem: Problem, code: str | None, config: SimConfig, workdir: Path,
             silence: bool = False) -> tuple[str | None, SimResult | None]:
     """(text to compile, None), or (None, the verdict reached without a simulation): `admit`, then Icarus'
-    preprocessor (bounded, jailed), then `silence`: output calls removed (pass rules that read the output),
-    then `vet`."""
+    preprocessor (bounded, jailed), then `vet`, then with `silence` the output calls removed (pass rules that
+    read the output)."""
     code, early = admit(problem, code, config)
     if early is not None:
         return None, early
@@ -122,9 +122,11 @@ def prepare(problem: Problem, code: str | None, config: SimConfig, workdir: Path
     if not pre.ok:
         assert pre.status is not None
         return None, make_result(problem, code, pre.status, log=pre.log)
-    text = silence_output(pre.text) if silence else pre.text
-    early = vet(problem, code, text, config)
-    return (None, early) if early is not None else (text, None)
+    early = vet(problem, code, pre.text, config)
+    if early is not None:
+        return None, early
+    # silenced after the screen: the silencer's own no-op (`$fflush`) is not the candidate's to call
+    return (silence_output(pre.text) if silence else pre.text), None
 
 
 def judge_testbench(problem: Problem, code: str | None, config: SimConfig) -> SimResult:

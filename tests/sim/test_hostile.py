@@ -25,7 +25,7 @@ HOSTILE = {
                        "endmodule\n", {Status.RUNTIME_ERROR}),
     "readmemh_passwd": (HEADER + 'reg [7:0] m [0:15]; initial $readmemh("/etc/passwd", m);\n'
                         "always @(posedge clk) q <= m[0];\nendmodule\n", {Status.RUNTIME_ERROR}),
-    "include_passwd": (HEADER + '`include "/etc/passwd"\nendmodule\n', {Status.RUNTIME_ERROR}),
+    "include_passwd": (HEADER + '`include "/etc/passwd"\nendmodule\n', {Status.RUNTIME_ERROR, Status.COMPILE_ERROR}),
     "hidden_in_string": (HEADER + 'initial $display("/*"); reg [7:0] m [0:1]; initial $readmemh("/etc/shadow", m);'
                          ' initial $display("*/");\nendmodule\n', {Status.RUNTIME_ERROR}),
     "zero_delay_loop": (HEADER + "reg a; initial begin a = 0; forever a = ~a; end\nendmodule\n", {Status.TIMEOUT}),
@@ -48,8 +48,9 @@ HOSTILE = {
                               "\nendmodule\n", {Status.RUNTIME_ERROR}),
     "force_testbench_errors": (HEADER + "initial force tb.stats1.errors = 0;\nendmodule\n", {Status.RUNTIME_ERROR}),
     "upward_reference": (HEADER + "always @(posedge clk) stats1.errors = 0;\nendmodule\n", {Status.RUNTIME_ERROR}),
+    # printed, but unsigned: the testbench's own verdict line carries the run's nonce, this one does not
     "verdict_string": (HEADER + 'initial $display("Mismatches: 0 in 1 samples");\nendmodule\n',
-                       {Status.RUNTIME_ERROR}),
+                       {Status.MISMATCH}),
 }
 
 
@@ -108,33 +109,37 @@ def test_no_simulator_survives(problem):
     assert not mine
 
 
-def test_screen_bars_files_but_a_relative_dumpfile():
+def test_screen_bars_files_but_not_a_dumpfile():
     from sim.screen import screen
 
-    assert screen('initial $dumpfile("wave.vcd");').ok
-    assert screen('// $readmemh("/etc/passwd", m); in a comment\n').ok
+    assert screen('module M; initial $dumpfile("/tmp/x.vcd"); initial $dumpvars; endmodule').ok  # jailed tmpfs
+    assert screen('module M; // $readmemh("/etc/passwd", m); in a comment\nendmodule').ok
     # the run folder holds the testbench's data (expected values): no reading, writing or including at all
-    for bad in ('$readmemh("/etc/passwd", m)', '$fopen("a/../../x")', '$readmemb("~/.ssh/id_rsa", m)',
-                'initial $readmemh("data.txt", m);', 'initial f = $fopen("data.txt", "r");',
-                'initial f = $fopen("reference.txt", "w");', 'initial $writememh("reference.txt", m);',
-                'initial f = $fopena("reference.txt");', '`define R $readmemh\n', '`include "ref.sv"\n'):
-        assert not screen(bad).ok, bad
-    for bad in ('$dumpfile("/tmp/x")', '$dumpfile("../x")', '$dumpfile(name)', '`define F $dumpfile\n'):
-        assert not screen(bad).ok, bad
+    for bad in ('$readmemh("/etc/passwd", m);', '$readmemb("~/.ssh/id_rsa", m);', 'f = $fopen("data.txt", "r");',
+                'f = $fopen("reference.txt", "w");', '$writememh("reference.txt", m);', 'f = $fopena("x");',
+                '$fwrite(32\'h8000_0001, "x");', '$fdisplay(f, "x");', 'f = $ivlh_file_open("x");',
+                '$finish_and_return(0);', '$timeformat(-9, 0, " pass", 5);', '$system("id");', '$fflush;'):
+        code = f"module M; integer f; reg [7:0] m [0:1]; initial begin {bad} end endmodule"
+        assert not screen(code).ok, bad
 
 
-def test_screen_refuses_verdict_tampering_and_hidden_file_tasks():
+def test_screen_refuses_reaching_outside_and_allows_honest_code():
     from sim.screen import screen
 
     legit = ("module M(input clk, input [3:0] a, output reg [3:0] q);\n  sub u0 (.a(a), .y());\n"
-             '  real r = 1.5; initial $display("q=%d a=%b", q, a);\n  always @(posedge clk) q <= a;\nendmodule\n')
+             '  real r = 1.5; initial $display("q=%d a=%b Mismatches: 0 pass", q, a);\n'
+             "  always @(posedge clk) q <= a;\n  wire w = u0.x;\nendmodule\n")
     assert screen(legit).ok, screen(legit).reason
-    for bad in ("`define F $fopen\n", "`define F(x) $f``x\n", "initial force q = 0;", "initial release q;",
-                "always @* x = tb.stats1.errors;", "assign y = $root.tb.x;", "initial $deposit(q, 0);",
-                'initial $display("Your design passed");', 'initial $write("mismatches: 0 in 9 samples");',
-                "assign y = \\tb .x;"):
-        assert not screen(bad).ok, bad
-    assert screen("assign y = g[0].x;").ok  # a generate block's signal: indexed, so no testbench state
+    for bad in ("always @* x = tb.stats1.errors;", "assign y = $root.tb.x;", "initial $deposit(q, 0);",
+                "initial force tb.stats1.errors = 0;", "always @* x = stats1.errors;", "wire w; assign y = w.q;"):
+        code = f"module M(input clk, output y); reg x; {bad} endmodule"
+        assert not screen(code).ok, bad
+    for directive in ("`line 1 \"x.sv\" 0", '`begin_keywords "1364-2005"', "`pragma protect", "`end_keywords"):
+        assert not screen(f"module M; endmodule\n{directive}\n").ok, directive
+    assert screen("`timescale 1ns/1ps\n`default_nettype none\nmodule M; endmodule\n`resetall\n").ok
+    gen = ("module M(input [1:0] a, output y); genvar i; generate for (i = 0; i < 2; i = i + 1) begin : g "
+           "wire x; assign x = a[i]; end endgenerate assign y = g[0].x; endmodule")
+    assert screen(gen).ok  # a generate block's signal: declared in the same module
 
 
 @pytest.mark.parametrize("stop", ["initial $finish;", "initial $stop;", "initial $fatal;", "initial #1 $finish;",
@@ -145,7 +150,7 @@ def test_a_candidate_that_ends_the_simulation_is_refused(problem, stop):
     wrong = HEADER + stop + "\nalways @(posedge clk) q <= 8'd0;\nendmodule\n"
     with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
         r = verifier.check(problem, wrong)
-    assert r.status is Status.RUNTIME_ERROR and "must not end the simulation" in r.feedback, (r.status, r.feedback)
+    assert r.status is Status.RUNTIME_ERROR and "not allowed" in r.feedback, (r.status, r.feedback)
 
 
 def test_a_verilog_eval_log_that_compared_no_samples_is_not_a_pass(problem, tmp_path):
@@ -168,8 +173,8 @@ def test_a_second_verdict_line_printed_by_the_candidate_is_not_a_pass(problem):
              'initial $display("%s", s);\nalways @(posedge clk) q <= 8\'d0;\nendmodule\n')
     with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
         r = verifier.check(problem, spoof)
-    assert r.status is Status.RUNTIME_ERROR, (r.status, r.log_tail)
-    assert "verdict line of its own" in r.log_tail
+    assert r.status is Status.MISMATCH, (r.status, r.log_tail)  # unsigned: defused, then judged as the design it is
+    assert "[candidate output] Mismatches: 0 in 1 samples" in r.log_tail
 
 
 def test_a_candidate_cannot_instantiate_the_reference_it_is_compared_with(problem):
@@ -203,4 +208,6 @@ def test_a_crash_after_a_printed_verdict_line_is_not_a_pass(problem, monkeypatch
     assert ve.classify_log("Mismatches: 0 in 41 samples\n", "").code == "."  # the official rule's verdict
     with SimDir() as workdir:
         run = ve.run_testbench(problem, reference_as_candidate(problem), SimConfig(jobs=1, timeout_s=10), workdir)
-    assert run.status is Status.RUNTIME_ERROR and "did not finish cleanly (exit status -11)" in run.log
+    assert run.status is Status.RUNTIME_ERROR, run.status  # the printed line is unsigned: no verdict at all
+    assert ve._unproven_pass(ve.OfficialClass(".", 0, 41), "Mismatches: 0 in 41 samples\n", -11, 1) == \
+        "the simulator did not finish cleanly (exit status -11)"  # and a signed one before a crash is no pass

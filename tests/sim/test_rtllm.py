@@ -49,8 +49,8 @@ def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
     p = next(p for p in load_problems(rtllm_dir) if p.task_id == "adder_8bit")
     wrong = ("module adder_8bit(input [7:0] a, b, input cin, output [7:0] sum, output cout);\n"
              "  assign sum = 0; assign cout = 0;\n  string f; reg [31:0] s = 32'h70617373;\n"
-             "  initial begin f = {8'h25, 8'h73}; $display(f, s); $fwrite(32'h8000_0001, f, s); end\nendmodule\n")
-    # a literal holding the verdict word is still refused outright (a second line of defence)
+             "  initial begin f = {8'h25, 8'h73}; $display(f, s); $write(f, s); end\nendmodule\n")
+    # a literal holding the verdict word is harmless: only the testbench's signed sentence counts
     named = wrong.replace("endmodule", 'localparam [31:0] W = "pass";\nendmodule')
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, wrong)
@@ -58,7 +58,7 @@ def test_what_a_candidate_prints_never_reaches_the_verdict(rtllm_dir):
         debug = verifier.check(p, reference_as_candidate(p).replace(
             "endmodule", '  initial $display("debug: bypass %d", a);\n  always @(a) $strobe("(a)");\nendmodule', 1))
     assert r.status is Status.MISMATCH, (r.status, r.feedback)  # simulated, silenced, and wrong
-    assert by_name.status is Status.RUNTIME_ERROR and "verdict word" in by_name.feedback, by_name.feedback
+    assert by_name.status is Status.MISMATCH, (by_name.status, by_name.feedback)
     assert debug.passed, (debug.status, debug.feedback)  # a right design that prints passes, as officially
 
 
@@ -72,7 +72,8 @@ def test_a_candidate_cannot_play_back_the_testbench_expected_values(rtllm_dir):
                 "  assign {Hours, Mins, Secs} = mem[k];\nendmodule\n")
     with Verifier(SimConfig(jobs=1, timeout_s=30)) as verifier:
         r = verifier.check(p, playback)
-    assert r.status is Status.RUNTIME_ERROR and "must not read or write files" in r.feedback, (r.status, r.feedback)
+    assert r.status is Status.RUNTIME_ERROR and "$readmemh" in r.feedback and "not allowed" in r.feedback, \
+        (r.status, r.feedback)
 
 
 def test_a_scope_name_in_a_simulator_message_is_not_a_pass(rtllm_dir):
