@@ -29,13 +29,13 @@ def test_source(name: str, options: dict):
     """The data source that provides the test problems (all of them: limits are applied by the caller)."""
     from crux_program.evaluation.problem_set import BenchmarkData, JsonlData
 
-    opts = dict(options or {})
+    opts = {k: v for k, v in dict(options or {}).items() if k not in ("limit", "task_ids")}  # data.limit rules
     if name in ("verilog_eval", "rtllm"):
-        return BenchmarkData(name=name, path=str(opts.get("path") or ""))
+        return BenchmarkData(name=name, **opts)  # every option of that source, e.g. data.tests.rtllm.path=DIR
     if name == "jsonl":
         if not opts.get("path"):
             raise ValueError("data.test=jsonl needs data.tests.jsonl.path=/path/to/problems.jsonl")
-        return JsonlData(name="jsonl", path=str(opts["path"]), fields=dict(opts.get("fields") or {}))
+        return JsonlData(name="jsonl", **opts)
     if name == "synthetic":
         from crux_program.data.curriculum import SyntheticConfig
         from crux_program.data.source import SyntheticData

@@ -6,8 +6,9 @@ and keeps on a corpus, beside a naive 13-token overlap, for a reader to judge th
 
 The naive baseline tokenises spec and code into words and punctuation and flags a row sharing any 13-token
 run with any test problem's spec or reference: what port lists and `module`/`endmodule` lines share. The
-report prints both counts, every row the method drops (test problem, reason, a shared n-gram), and the rows
-with the most naive overlap that it keeps, with the run they share.
+report prints both counts, every row the method drops (test problem, reason, a shared n-gram), the rows
+with the most naive overlap that it keeps (with the run they share), and the kept rows closest to the code
+threshold.
 """
 from __future__ import annotations
 
@@ -74,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     for k, task, run, r, o in kept[:a.top]:
         why = (f"informative spec {o.spec_hits}, code {o.containment:.2f}" if o else "nothing informative")
         print(f"  line {r.line}: {k} with {task} ({why}): '{run[:100]}'")
+    close = sorted(((r, o) for r, o in zip(rows, found) if o is not None and not o.dropped and o.containment > 0),
+                   key=lambda ro: -ro[1].containment)
+    print("\nkept, closest to the code threshold (line, test problem, code containment, raw share):")
+    for r, o in close[:a.top]:
+        print(f"  line {r.line}: {o.task_id}, code {o.containment:.2f} of its informative n-grams, "
+              f"raw {o.code_raw:.2f} (too few informative n-grams, or under {DecontamConfig().code_containment})")
     return 0
 
 

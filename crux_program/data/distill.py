@@ -10,6 +10,7 @@ Every kept triplet records how its CRUX was obtained in `provenance` (`+crux:tea
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -64,27 +65,42 @@ class CruxDistiller:
         self.realise = dspy.Predict(CruxToVerilog)
         self.realise.lm = student or teacher
         self.teacher_calls = 0
+        self.teacher_answers = 0  # calls that came back with an answer, readable or not
         self.teacher_errors: list[str] = []  # calls that raised something other than a parse error
+        self._lock = threading.Lock()
 
     def propose(self, t: Triplet) -> Crux | None:
-        """The teacher's CRUX for one triplet, or None when its answer cannot be read. Raises when the teacher's
-        first FAIL_FAST_AFTER calls all fail outright: a setup problem, not a corpus of unreadable answers."""
-        self.teacher_calls += 1
+        """The teacher's CRUX for one triplet, or None when its answer cannot be read or it failed (see `ask`)."""
+        return self.ask(t)[0]
+
+    def ask(self, t: Triplet) -> tuple[Crux | None, str | None]:
+        """(the teacher's CRUX or None when its answer cannot be read, the error when the call itself failed).
+
+        Raises when the teacher's first FAIL_FAST_AFTER finished calls all failed outright: a setup problem,
+        not a corpus of unreadable answers. Safe to call from several threads at once."""
+        with self._lock:
+            self.teacher_calls += 1
         try:
             with dspy.context(adapter=default_adapter()):
                 out = self.write_crux(spec=t.spec, code_hint=t.verilog)
-            return Crux(interface=out.interface, core_functions=out.core_functions,
+            crux = Crux(interface=out.interface, core_functions=out.core_functions,
                         key_considerations=out.key_considerations)
         except AdapterParseError:  # an unreadable teacher answer is an outcome, not a crash
-            return None
+            crux = None
         except Exception as exc:  # noqa: BLE001 - the teacher could not answer at all (server down, bad key)
-            self.teacher_errors.append(f"{type(exc).__name__}: {exc}")
-            if len(self.teacher_errors) == self.teacher_calls >= FAIL_FAST_AFTER:
+            error = f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self.teacher_errors.append(error)
+                setup_problem = self.teacher_answers == 0 and len(self.teacher_errors) >= FAIL_FAST_AFTER
+            if setup_problem:
                 raise RuntimeError(
                     f"The teacher LM failed on its first {FAIL_FAST_AFTER} calls (first: {self.teacher_errors[0]}). "
                     "Check its model name, api_base and key, and that the server is up; nothing was written."
                 ) from exc
-            return None
+            return None, error
+        with self._lock:
+            self.teacher_answers += 1
+        return crux, None
 
     def realise_code(self, t: Triplet, crux: Crux) -> str:
         """The student's Verilog for spec + CRUX ("" when its answer cannot be read: the check then fails)."""

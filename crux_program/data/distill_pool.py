@@ -7,7 +7,9 @@ interface filter at once, and, with `realise`, the student writes code from spec
 Every finished row is appended to `answers_path` (JSON lines, keyed by a hash of spec and reference) before
 the next is taken, so an interrupted run (Ctrl-C, a crash, a lost server) loses only the requests in flight:
 the rerun reads the file and asks only for the rows it lacks. Requests in flight when Ctrl-C arrives are
-waited for and written too, so no row is asked twice.
+waited for and written too, so no answered row is asked twice. A call that failed (a lost connection, a
+server error after the client's retries) is counted as `teacher_error` and not written: the next run asks
+again.
 
 The realisations are then simulated in one `Verifier.check_many` (differential against the reference): a
 CRUX is accepted only when its realisation passes. A progress bar shows rows/s and the time left; the log
@@ -111,9 +113,11 @@ class TeacherPool:
         from dspy.utils.usage_tracker import track_usage
 
         with track_usage() as tracker:
-            crux = self.distiller.propose(t)
+            crux, error = self.distiller.ask(t)
             record: dict = {"key": row_key(t), "crux": None, "outcome": "teacher_unreadable", "code": None}
-            if crux is not None:
+            if error is not None:  # the call failed (not the answer): never written, asked again next run
+                record.update(outcome="teacher_error", error=error)
+            elif crux is not None:
                 record["crux"] = crux.model_dump()
                 with _PYSLANG:
                     ok = check_interface(crux, t.verilog).ok
@@ -136,13 +140,16 @@ class TeacherPool:
         with self.answers_path.open("a", encoding="utf-8") as out:
             def keep(fut: Future) -> None:
                 record = fut.result()
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-                answers[record["key"]] = record
+                if record["outcome"] == "teacher_error":
+                    result.outcomes["teacher_error"] += 1
+                else:  # written before it counts as kept: a Ctrl-C in between writes it twice, never loses it
+                    out.write(json.dumps(record) + "\n")
+                    out.flush()
+                    answers[record["key"]] = record
+                written.add(fut)
                 result.asked += 1
                 result.prompt_tokens += record["prompt_tokens"]
                 result.completion_tokens += record["completion_tokens"]
-                written.add(fut)
                 bar.update(1)
 
             executor = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="teacher")
@@ -175,7 +182,9 @@ class TeacherPool:
             self._collect(todo, result, answers)
         pending: list[tuple[int, Crux, str]] = []
         for i, t in enumerate(triplets):
-            record = answers[row_key(t)]
+            record = answers.get(row_key(t))
+            if record is None:  # the call failed (counted as teacher_error): the extracted CRUX stands in
+                continue
             if record["outcome"] != "proposed":
                 result.outcomes[record["outcome"]] += 1
             elif not self.config.realise:

@@ -43,7 +43,8 @@ def _teacher_reply(call: StubCall, wrong_code: set[int] = frozenset()) -> str:
 
 
 def _lm(server: OpenAIStubServer) -> dspy.LM:
-    return dspy.LM("openai/stub", api_base=server.base_url, api_key="x", cache=False, num_retries=0)
+    # retries, as lm=openai has: 16 connections at once can overflow the stand-in server's listen backlog
+    return dspy.LM("openai/stub", api_base=server.base_url, api_key="x", cache=False, num_retries=3)
 
 
 def _asked(calls: list[StubCall]) -> Counter:
@@ -68,10 +69,10 @@ def test_interrupted_distillation_resumes_without_asking_any_row_twice(tmp_path)
             TeacherPool(_lm(server), None, answers, config).run(triplets)
         first = _asked(server.calls)
         written = read_answers(answers)
-        assert INTERRUPT_AT <= len(written) < ROWS and len(written) == sum(first.values())  # every answer kept
+        assert INTERRUPT_AT <= len(written) < ROWS and len(written) == len(first)  # every answer received is kept
         result = TeacherPool(_lm(server), None, answers, config).run(triplets)
         asked = _asked(server.calls)
-    assert sorted(asked) == list(range(ROWS)) and set(asked.values()) == {1}  # each row asked exactly once
+    assert sorted(asked) == list(range(ROWS)) and set(asked.values()) == {1}  # each row answered exactly once
     assert result.reused == len(written) and result.asked == ROWS - len(written)
     assert result.outcomes == {"teacher": ROWS} and len(result.cruxes) == ROWS
     assert result.cruxes[7].interface.module_name == "design_7"
