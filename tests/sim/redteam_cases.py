@@ -248,6 +248,20 @@ VERILOG_EVAL_PASSES = [
     Case("hierarchical_escaped_root", "hierarchical",
          design("  always @(\\tb .stats1) if (\\tb .stats1[159:32] != 128'd0) \\tb .stats1[159:32] = 128'd0;"),
          {VERILOG_EVAL}),
+    # A local declaration named like the testbench's reference instance (`good1`), somewhere the dotted name
+    # cannot see it: the name resolves upward, to the reference's own outputs.
+    Case("reference_outputs_via_block_in_generate", "hierarchical",
+         "@HEADER@\n  generate if (1) begin : g\n    always @(posedge clk) begin : good1 end\n  end endgenerate\n"
+         "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_block_in_task", "hierarchical",
+         "@HEADER@\n  task t; begin : good1 end endtask\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_instance_in_dead_branch", "hierarchical",
+         "@HEADER@\n  generate if (0) begin : g\n    TopModule good1 (.clk(clk), .d(d), .q());\n  end endgenerate\n"
+         "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_struct_in_function", "hierarchical",
+         "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n"
+         "  function automatic logic [7:0] f(input logic [7:0] x); s_t good1; good1.q = x; f = good1.q; endfunction\n"
+         "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     Case("instantiate_reference", "reference",
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
