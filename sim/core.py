@@ -21,6 +21,8 @@ from sim.cache import VerdictCache, cache_key, problem_fingerprint
 from sim.config import SimConfig
 from sim.extract import extract_code
 from sim.isolation import require as require_isolation
+
+EXTRACT_FACTOR = 8  # raw answers up to this many times `max_candidate_bytes` are searched for their code
 from sim.judge import judge_differential, judge_testbench, make_result
 from sim.pool import ResilientPool
 from sim.problem import Problem
@@ -132,7 +134,9 @@ class Verifier:
         todo: dict[tuple[str, str], tuple[Problem, list[tuple[str, str | None]]]] = {}
         for i, (problem, completion) in enumerate(items):
             mode = self.mode_for(problem)
-            code = extract_code(completion)
+            # an answer far beyond the candidate cap is not searched for code at all: the judge refuses it as is
+            oversized = len(completion) > EXTRACT_FACTOR * self.config.max_candidate_bytes
+            code = completion if oversized else extract_code(completion)
             fp = self._fingerprint(problem)
             key = cache_key(fp, code if code is not None else "\0no-code", mode, self.config)
             if key in waiting:

@@ -9,7 +9,21 @@ _MODULE = re.compile(r"\b(module|macromodule)\b")
 _ENDMODULE = re.compile(r"\bendmodule\b")
 _HDL_TAGS = {"verilog", "systemverilog", "sv", "v", "vlog", ""}
 _SECTION = re.compile(r"^#+\s*Code Implementation\s*$", re.IGNORECASE | re.MULTILINE)
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+
+
+def _drop_thinking(text: str) -> str:
+    """`text` without its `<think>...</think>` spans (as `re.sub(r"<think>.*?</think>", "", text, flags=re.S)`
+    would, in linear time: that pattern rescans to the end from every unclosed `<think>`)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<think>", pos)
+        end = text.find("</think>", start + 7) if start >= 0 else -1
+        if start < 0 or end < 0:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos:start])
+        pos = end + len("</think>")
 
 
 def _has_module(text: str) -> bool:
@@ -35,12 +49,13 @@ _NAME = re.compile(r"\b(?:module|macromodule)\s+([A-Za-z_][A-Za-z0-9_$]*)")
 def _drop_superseded(blocks: list[str]) -> list[str]:
     """Keep only the last block defining a module name: answers often show a draft, then a fix."""
     kept: list[str] = []
-    for i, block in enumerate(blocks):
+    later: set[str] = set()  # names defined by the blocks after the current one (walking backwards: linear)
+    for block in reversed(blocks):
         names = set(_NAME.findall(block))
-        later = set().union(*(set(_NAME.findall(b)) for b in blocks[i + 1:])) if i + 1 < len(blocks) else set()
         if not names & later:
             kept.append(block)
-    return kept
+        later |= names
+    return kept[::-1]
 
 
 def begin_done_block(text: str) -> list[str] | None:
@@ -91,7 +106,7 @@ def extract_code(text: str) -> str | None:
     """
     if not text or not text.strip():
         return None
-    text = _THINK.sub("", text)  # reasoning traces often contain draft modules
+    text = _drop_thinking(text)  # reasoning traces often contain draft modules
     marked = begin_done_block(text)
     if marked is not None:
         inside = _extract_plain("\n".join(marked) + "\n")

@@ -24,8 +24,7 @@ from sim import rtllm, verilog_eval
 
 LOG_TAIL_CHARS = 2000
 _HINT = re.compile(r"^Hint: Output '[^']*' has \d+ mismatches\. First mismatch occurred at time \d+\.$", re.M)
-_PROBLEM_LINE = re.compile(r"^.*(?:syntax error|error|Error|sorry|Unknown module|Unable to bind|TIMEOUT|Failed).*$",
-                           re.MULTILINE)
+_PROBLEM_WORD = re.compile(r"syntax error|error|Error|sorry|Unknown module|Unable to bind|TIMEOUT|Failed")
 
 
 def format_score(problem: Problem, code: str | None) -> float:
@@ -52,8 +51,12 @@ def feedback_of(status: Status, log: str) -> str:
     hint = _HINT.search(log)
     if status is Status.MISMATCH and hint:
         return hint.group(0)
-    line = _PROBLEM_LINE.search(log)
-    text = line.group(0).strip() if line else (log.strip().splitlines() or [status.value])[0]
+    word = _PROBLEM_WORD.search(log)  # then its line, found by hand: `^.*word.*$` is quadratic on a long line
+    if word:
+        end = log.find("\n", word.end())
+        text = log[log.rfind("\n", 0, word.start()) + 1:len(log) if end < 0 else end].strip()
+    else:
+        text = (log.strip().splitlines() or [status.value])[0]
     return text[:300]
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from sim.problem import Problem
 
-_MODULE_DEF = re.compile(r"^\s*(?:module|macromodule)\s+([A-Za-z_][A-Za-z0-9_$]*)", re.MULTILINE)
-_INSTANCE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(?:#\s*\((?:[^()]|\([^()]*\))*\)\s*)?"
+_MODULE_DEF = re.compile(r"^[ \t]*(?:module|macromodule)\s+([A-Za-z_][A-Za-z0-9_$]*)", re.MULTILINE)
+_INSTANCE = re.compile(r"^[ \t]*([A-Za-z_][A-Za-z0-9_$]*)\s*(?:#\s*\((?:[^()]|\([^()]*\))*\)\s*)?"
                        r"([A-Za-z_][A-Za-z0-9_$]*)\s*\(", re.MULTILINE)
 _KEYWORDS = {"module", "if", "else", "for", "while", "case", "begin", "end", "assign", "always", "initial",
              "task", "function", "repeat", "wait", "forever", "return", "input", "output", "inout", "wire",
              "reg", "logic", "integer", "int", "bit", "genvar", "localparam", "parameter", "posedge", "negedge"}
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+# An unclosed /* runs to the end of the text: without the \Z branch every later /* would rescan to the end.
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 _RTLLM_SKIP = {"design_description.txt", "testbench.v", "makefile", "Makefile"}
 
 

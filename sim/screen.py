@@ -54,9 +54,10 @@ _DECLARATIONS = (SyntaxKind.DataDeclaration, SyntaxKind.ImplicitAnsiPort, Syntax
                  SyntaxKind.NetDeclaration)
 
 # Used by sim.silence and sim.rtllm to find string literals: strings and comments matched together so that a "/*"
-# inside a string cannot hide code. Linear: each alternative consumes what it matches, no nested repetition.
+# inside a string cannot hide code. Linear: each alternative consumes what it matches, no nested repetition, and an
+# unclosed /* runs to the end (else every later /* would rescan to the end: quadratic on a run of openers).
 _STRING_PATTERN = r'"(?:\\.|[^"\\\n])*"'
-STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?\*/', re.DOTALL)
+STRING_OR_COMMENT = re.compile(_STRING_PATTERN + r'|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL)
 
 
 @dataclass(frozen=True)
