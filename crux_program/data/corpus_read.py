@@ -41,12 +41,13 @@ class CorpusRow:
 
 
 def field_names(fields: dict[str, str]) -> dict[str, str]:
-    """Our name -> the corpus's name for every field (unmapped ones keep our name); unknown keys refused."""
+    """Our name -> the corpus's name for every field (unmapped or null ones keep our name); unknown keys
+    refused."""
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise ValueError(f"data.fields: unknown key(s) {unknown}; map any of {list(FIELDS)}, e.g. "
                          "data.fields='{spec: instruction, reference: output}'")
-    return {k: fields.get(k, k) for k in FIELDS}
+    return {k: fields.get(k) or k for k in FIELDS}
 
 
 def read_json_lines(path: Path, limit: int | None, report: CorpusReport) -> list[tuple[int, dict]]:
