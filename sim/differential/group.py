@@ -4,8 +4,9 @@
     verdicts = simulate(design, built)                          # {0: Verdict, 3: Verdict}, or one Verdict: it died
 
 Each simulation draws a fresh hidden suffix (every trusted module and wrapper name, sim.differential.names)
-and a fresh nonce. The group compiles with `iverilog -u`: every file its own compilation unit, so no `$unit`
-declaration, directive or macro of one file reaches another. The verdict is the single stdout line that
+and a fresh nonce. Every member's modules, file-level declarations and macros are renamed with it too, so no
+`$unit` name or macro of one member reaches another (Icarus 11's `-u`, one compilation unit per file, would do
+this but crashes on a file-level enum `typedef`). The verdict is the single stdout line that
 starts with the nonce (cocotb_test.py); the candidates print into the same stdout but cannot know the nonce,
 and no results file is read from a folder they can write. The sample count in that line must equal the
 count the plan implies (stimulus.expected_samples): the functional score counts the harness's comparisons
@@ -137,24 +138,28 @@ def _sandbox(design: Design, cmd: list[str], folder: Path, timeout_s: float, mem
 
 
 def build(design: Design, members: list[tuple[int, str]], tag: str) -> Built | BuildFailure:
-    """Write the reference, the members and the wrapper into `sim_<tag>` and compile them (one per unit)."""
+    """Write the reference, the wrapper and the members into `sim_<tag>` and compile them together."""
     folder = (design.workdir / f"sim_{tag}").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     hidden = hidden_suffix()  # nothing a candidate can spell: the reference, its siblings, the wrapper
     names = WrapperNames(hidden)
-    (folder / "ref.sv").write_text(rename_modules(design.problem.reference, f"__ref{hidden}"))
-    sources = [folder / "ref.sv"]
+    ports = frozenset(p.name for p in design.io.ports)  # the wrapper connects the top by these names
+    modules = [f"{design.problem.top}__c{k}{hidden}" for k, _ in members]
+    # Trusted files first: whatever a member leaves open at its end (a directive, a comment, an `ifdef) can
+    # only reach the members after it, and a build that breaks that way is rebuilt member by member (run.py).
+    # Each member starts with `resetall and has its modules, file-level names and macros renamed, so nothing
+    # one member declares is seen by another.
+    sources = [folder / "ref.sv", folder / "wrapper.sv"]
+    sources[0].write_text(rename_modules(design.problem.reference, f"__ref{hidden}", ports))
+    sources[1].write_text(wrapper_source(design.io, design.clocking,
+                                         f"{design.problem.reference_top}__ref{hidden}", modules, names))
     for k, code in members:
         sources.append(folder / f"cand{k}.sv")
-        sources[-1].write_text(rename_modules(code, f"__c{k}{hidden}"))
-    modules = [f"{design.problem.top}__c{k}{hidden}" for k, _ in members]
-    sources.append(folder / "wrapper.sv")
-    sources[-1].write_text(wrapper_source(design.io, design.clocking,
-                                          f"{design.problem.reference_top}__ref{hidden}", modules, names))
+        sources[-1].write_text("`resetall\n" + rename_modules(code, f"__c{k}{hidden}", ports))
     out = writable_dir(folder / "build")  # iverilog runs as the jail's unprivileged user
     # Candidates without a `timescale` get 1ns/1ps, as under cocotb's runner (its timescale=("1ns", "1ps")).
     (out / "cmds.f").write_text("+timescale+1ns/1ps\n")
-    cmd = ["iverilog", "-u", "-g2012", "-o", str(out / "sim.vvp"), "-s", names.top, "-f", str(out / "cmds.f"),
+    cmd = ["iverilog", "-g2012", "-o", str(out / "sim.vvp"), "-s", names.top, "-f", str(out / "cmds.f"),
            *map(str, sources)]
     res = _sandbox(design, cmd, folder, min(COMPILE_TIMEOUT_S, design.config.timeout_s), design.config.memory_mb)
     if res.timed_out or res.returncode != 0:

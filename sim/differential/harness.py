@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from sim.differential.names import WrapperNames
+from sim.differential.units import macro_names, top_level_names
 from sim.interface import Clocking, ModuleIO, PortIO
 
 PERIOD_NS = 10  # posedge at 5 + 10k, negedge at 10k; cocotb changes inputs at 7 + 10k
@@ -25,8 +26,9 @@ PERIOD_NS = 10  # posedge at 5 + 10k, negedge at 10k; cocotb changes inputs at 7
 # position (the lazy `/\*.*?\*/` alone is quadratic on a long run of `/*`).
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)", re.S)
 _MODULE_DECL = re.compile(r"\b(?:module|macromodule|primitive)\s+(?:automatic\s+|static\s+)?([A-Za-z_][\w$]*)")
-# A whole simple identifier (not part of a longer one, a macro use `name or an escaped `\name`).
-_IDENTIFIER = re.compile(r"(?<![\w$`\\])[A-Za-z_][\w$]*")
+# A whole simple identifier, or a macro use `name (group 1 holds the backtick); never part of a longer
+# identifier or of an escaped `\name`.
+_IDENTIFIER = re.compile(r"(?<![\w$`\\])(`?)([A-Za-z_][\w$]*)")
 
 
 def declared_modules(source: str) -> list[str]:
@@ -34,17 +36,26 @@ def declared_modules(source: str) -> list[str]:
     return _MODULE_DECL.findall(_COMMENTS.sub(" ", source))
 
 
-def rename_modules(source: str, suffix: str) -> str:
-    """Rename every module declared in `source` (and each use of the name) by appending `suffix`.
+def rename_modules(source: str, suffix: str, keep: frozenset[str] = frozenset()) -> str:
+    """Rename every module the source declares, every name it declares at file level and every macro it
+    defines (each use too) by appending `suffix`; names in `keep` (the top's port names) stay.
 
     Renaming the identifier token everywhere keeps instantiations of helper modules consistent; a net that
     happens to share a module's name is renamed consistently too, so meaning is unchanged. One pass over the
-    identifiers with a set lookup: linear in the source, however many modules it declares.
+    identifiers with a set lookup: linear in the source, however many names it declares. A macro use
+    (`` `NAME ``) is renamed only when the file defines NAME.
     """
-    names = set(declared_modules(source))
+    macros = macro_names(source)
+    names = (set(declared_modules(source)) | top_level_names(source) | macros) - keep
+    macros -= keep
     if not names:
         return source
-    return _IDENTIFIER.sub(lambda m: m.group(0) + suffix if m.group(0) in names else m.group(0), source)
+
+    def renamed(match: re.Match) -> str:
+        tick, name = match.group(1), match.group(2)
+        return f"{tick}{name}{suffix}" if name in (macros if tick else names) else match.group(0)
+
+    return _IDENTIFIER.sub(renamed, source)
 
 
 def port_problems(reference: ModuleIO, candidate: ModuleIO) -> list[str]:

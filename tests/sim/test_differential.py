@@ -50,7 +50,12 @@ def test_rename_and_port_checks_are_pure_text_operations():
     renamed = rename_modules(GOOD, "__c1")
     assert declared_modules(renamed) == ["dff__c1", "helper__c1"]
     assert "helper__c1 h(" in renamed and "`dff" not in renamed
-    assert rename_modules("module a; `a x; \\a y; a_b z; endmodule", "_s") == "module a_s; `a x; \\a y; a_b z; endmodule"
+    # whole identifiers only; an escaped name and an undefined macro are other identifiers; ports are kept
+    src = "module a(input a_b); wire \\a = `a; endmodule\nmodule c; a u(.a_b(1'b0)); endmodule\n"
+    assert rename_modules(src, "_s") == src.replace("module a(", "module a_s(").replace("c;", "c_s;").replace(" a u", " a_s u")
+    src = "`define W 4\nlocalparam W = `W;\nmodule m(input [W-1:0] W2); endmodule\n"
+    assert rename_modules(src, "_s", frozenset({"W"})) == src.replace("module m", "module m_s")
+    assert rename_modules(src, "_s") == "`define W_s 4\nlocalparam W_s = `W_s;\nmodule m_s(input [W_s-1:0] W2); endmodule\n"
     ref = module_io(DFF_ASYNC_LOW, "ref_dff")
     assert port_problems(ref, module_io(GOOD, "dff")) == []
     assert port_problems(ref, module_io(WIDE_PORT, "dff")) == ["port 'd' is 5 bits wide, expected 4"]
@@ -215,15 +220,21 @@ def test_a_line_directive_cannot_blame_a_sibling(tmp_path: Path):
 
 
 def test_directives_and_declarations_stay_in_their_own_file(tmp_path: Path):
-    """Each file is its own compilation unit: keywords, net types, macros and `$unit` names do not leak."""
+    """Keywords, net types, time units and macros left open at a file's end, and file-level (`$unit`) names,
+    reach no other member: their build is redone member by member, or the names are the member's own."""
     hostile = [GOOD + '`begin_keywords "1364-1995"\n', GOOD + "`default_nettype none\n",
                GOOD + "`define logic reg\n`define always_ff always\n", GOOD + "`timescale 1s/1s\n",
-               GOOD + "`celldefine\n`unconnected_drive pull1\n"]
-    typedef = "typedef enum logic [1:0] {IDLE, BUSY} state_t;\n"
-    typed = typedef + GOOD_SV.replace("  assign dbg", "  state_t s;\n  assign dbg")
-    _judge_hostile([], [*hostile, GOOD_SV, typed, typed.replace("IDLE", "IDLE2")], tmp_path)
-    for bad in hostile:  # the leaking file first, the honest one after it
-        _judge_hostile([], [bad, GOOD_SV, typed], tmp_path / f"lead{hostile.index(bad)}")
+               GOOD + "`celldefine\n`unconnected_drive pull1\n", GOOD + "`define BROKEN\n", GOOD + "/*\n"]
+    broken_if_defined = GOOD.replace("else q <= d;", "else\n`ifdef BROKEN\n q <= 4'd0;\n`else\n q <= d;\n`endif\n")
+    typedef = "typedef enum logic [1:0] {IDLE, BUSY} state_t;\nlocalparam int N = 4;\n"
+    typed = typedef + GOOD_SV.replace("  assign dbg", "  state_t s = BUSY;\n  logic [N-1:0] n;\n  assign dbg")
+    for i, bad in enumerate(hostile):  # the leaking file first, the honest ones after it
+        _judge_hostile([], [bad, GOOD_SV, typed, broken_if_defined], tmp_path / f"lead{i}")
+    results = run_differential(_problem(), [typed, typed.replace("BUSY;", "BUSY;  // a twin"), typed + "\n"], CONFIG,
+                               tmp_path / "twins")
+    assert [r.status for r in results] == [Status.PASS] * 3, [r.feedback for r in results]
+    # the twins shared one simulation: their file-level names were their own, no member-by-member rebuild
+    assert sorted(p.name for p in (tmp_path / "twins").iterdir()) == ["sim_group"]
 
 
 def test_a_member_that_drives_its_own_input_fails_alone(tmp_path: Path):
