@@ -176,6 +176,21 @@ ESCAPES = [
       $fclose(fd_k);
     end
   end"""), CLOCKED, NON_PASS_OR_TIMEOUT),
+    Case("escaped_fopen", "escape", design("""  integer fd_x;
+  initial begin
+    fd_x = \\$fopen ("@TMP@", "w");
+    \\$fdisplay (fd_x, "owned");
+    \\$fclose (fd_x);
+  end"""), ALL_MODES),
+    Case("escaped_textio_read_group", "escape", design("""  integer fd_y, c_y;
+  initial begin
+    fd_y = \\$fopen ("/etc/group", "r");
+    c_y = \\$fgetc (fd_y);
+    while (c_y != -1) begin
+      $write("%c", c_y[7:0]);
+      c_y = \\$fgetc (fd_y);
+    end
+  end"""), CLOCKED),
     Case("fopen_absolute", "escape", design("""  integer fd_o;
   initial begin
     fd_o = $fopen("@TMP@", "w");
@@ -233,6 +248,13 @@ VERILOG_EVAL_PASSES = [
     Case("finish_and_return_icarus_branch", "end_simulation",
          design("`ifdef __ICARUS__\n  initial begin @(posedge clk); #0; $finish_and_return(0); end\n`endif"),
          {VERILOG_EVAL}),
+    # Icarus calls a system task spelled as an escaped identifier (`\\$finish `); pyslang reads an identifier.
+    Case("escaped_finish_and_return", "end_simulation",
+         design("  initial begin @(posedge clk); #0; \\$finish_and_return (0); end"), {VERILOG_EVAL}),
+    Case("escaped_finish", "end_simulation", design("  initial begin @(posedge clk); #0; \\$finish ; end"),
+         {VERILOG_EVAL}),
+    Case("escaped_stop_from_macro", "end_simulation",
+         design("  initial begin @(posedge clk); #0; `HALT ; end", before="`define HALT \\$stop\n"), {VERILOG_EVAL}),
     Case("hierarchical_macro_dot", "hierarchical",
          design("  always @(tb`DOT stats1) if (tb`DOT stats1[159:32] != 128'd0) tb`DOT stats1[159:32] = 128'd0;",
                 before=DOT_DEFINE), {VERILOG_EVAL}),
@@ -330,6 +352,18 @@ RTLLM_PASSES = [
          design("  always @(tb_traffic_light`DOT error) if (tb_traffic_light`DOT error != 0) "
                 "tb_traffic_light`DOT error = 0;", before=DOT_DEFINE), {RTLLM}),
     Case("finish_and_return", "end_simulation", design("  initial #1 $finish_and_return(0);"), {RTLLM}),
+    Case("escaped_dev_stdout_writeline", "verdict", design("""  integer fd_s;
+  string line_s;
+  initial begin
+    \\$ivlh_file_open (fd_s, "/dev/stdout", 1);
+    line_s = $sformatf("%0s", @VERDICT@);
+    \\$ivlh_writeline (fd_s, line_s);
+  end"""), {RTLLM}),
+    Case("escaped_timeformat", "verdict", design("""  string suffix_e;
+  initial begin
+    suffix_e = $sformatf(" %0s", @VERDICT@);
+    \\$timeformat (-9, 0, suffix_e, 60);
+  end"""), {RTLLM}),
     Case("own_testbench_escaped_name", "stream",
          design("", after="module \\tb_traffic_light ;\n  initial $display(\"%0s\", @VERDICT@);\nendmodule\n"),
          {RTLLM}),
@@ -394,6 +428,11 @@ DIFFERENTIAL_PASSES = [
     Case("drive_own_input", "drive_input", design("  assign d = 8'd0;"), {DIFFERENTIAL}),
     Case("drive_own_input_bit", "drive_input", design("  assign d[3] = 1'b1;"), {DIFFERENTIAL}),
     Case("finish_and_return", "end_simulation", design("  initial #50 $finish_and_return(0);"), {DIFFERENTIAL}),
+    Case("escaped_finish", "end_simulation", design("  initial #50 \\$finish ;"), {DIFFERENTIAL}),
+    Case("escaped_results_file_overwrite", "verdict",
+         design(RESULTS_FINAL.replace("$fwrite", "\\$fwrite ").replace("$fclose", "\\$fclose ")
+                .replace("`OPEN_FILE(", "`OPEN_FILE ("), before="`define OPEN_FILE \\$ivlh_file_open\n"),
+         {DIFFERENTIAL}),
 ]
 
 
