@@ -13,9 +13,11 @@ to end or steer the simulation (`$finish`, `$finish_and_return`, `$stop`, `$fata
 file (`ALLOWED_DIRECTIVES`; each file is its own compilation unit): `` `line `` (which makes the compiler blame
 another file), `` `begin_keywords ``, `` `pragma `` and the rest are refused.
 
-A dotted name (`a.b`) is allowed only when its first part is declared in the same module as an instance, a
-generate or named block, or a variable of a struct, union or user-defined type: a name declared locally
-shadows everything above it, so the reference stays inside the candidate's own hierarchy. Anything else
+A dotted name (`a.b`) is allowed only when its first part is declared, in a scope around the name (its module,
+or a block, task or function it stands in), as an instance, a generate or named block, or a variable of a
+struct, union or user-defined type: such a name shadows everything above it, so the reference stays inside the
+candidate's own hierarchy. A declaration in a sibling scope (another generate branch, a task, a function) is not
+visible there, and Icarus would resolve the name upwards into the testbench. Anything else
 (`tb.stats1.errors`, an upward `stats1.errors`) could read or write the testbench's or the harness's state.
 
 Strings are not screened: verdict lines travel with a per-run nonce the candidate cannot know
@@ -68,10 +70,33 @@ class ScreenVerdict:
     reason: str = ""
 
 
-def _module_of(node) -> object | None:
-    while node is not None and node.kind != SyntaxKind.ModuleDeclaration:
+# Syntax that opens a scope: a name declared directly inside is visible there and below, never above it.
+_SCOPES = frozenset({SyntaxKind.ModuleDeclaration, SyntaxKind.GenerateBlock, SyntaxKind.SequentialBlockStatement,
+                     SyntaxKind.ParallelBlockStatement, SyntaxKind.TaskDeclaration, SyntaxKind.FunctionDeclaration,
+                     SyntaxKind.IfGenerate, SyntaxKind.LoopGenerate, SyntaxKind.CaseGenerate})
+# A generate block's label names it in the scope around the whole if/for/case construct.
+_GENERATE_WRAPPERS = frozenset({SyntaxKind.IfGenerate, SyntaxKind.LoopGenerate, SyntaxKind.CaseGenerate})
+
+
+def _key(node) -> tuple:
+    """A stable identity for a syntax node (pyslang hands out a new wrapper object on every access)."""
+    return (node.kind, node.sourceRange.start.offset, node.sourceRange.end.offset)
+
+
+def _scope_above(node, skip: frozenset = frozenset()):
+    node = node.parent
+    while node is not None and (node.kind not in _SCOPES or node.kind in skip):
         node = node.parent
     return node
+
+
+def _owner(node):
+    """The scope a declaration's name lives in (None outside any module)."""
+    if node.kind == SyntaxKind.NamedBlockClause:  # a label names its block in the scope around the block
+        block = node.parent
+        skip = _GENERATE_WRAPPERS if block.kind == SyntaxKind.GenerateBlock else frozenset()
+        return _scope_above(block, skip)
+    return _scope_above(node)
 
 
 def _leftmost(node):
@@ -104,22 +129,33 @@ def _is_typed_declarator(declarator) -> bool:
     return found
 
 
-def _scopes_of(module) -> set[str]:
-    """Names in `module` that a dotted name may start with: instances, blocks, typed variables."""
-    names: set[str] = set()
+def _scope_declarations(root) -> dict[tuple, set[str]]:
+    """Scope -> the names a dotted name may start with there: instances, labelled blocks, typed variables."""
+    names: dict[tuple, set[str]] = {}
 
     def collect(node) -> bool:
         if isinstance(node, pyslang.parsing.Token):
             return True
         kind = node.kind
-        if kind == SyntaxKind.InstanceName or kind == SyntaxKind.NamedBlockClause:
-            names.add(node.name.valueText)
-        elif kind == SyntaxKind.Declarator and _is_typed_declarator(node):
-            names.add(node.name.valueText)
+        typed = kind == SyntaxKind.Declarator and _is_typed_declarator(node)
+        if kind in (SyntaxKind.InstanceName, SyntaxKind.NamedBlockClause) or typed:
+            owner = _owner(node)
+            if owner is not None:
+                names.setdefault(_key(owner), set()).add(node.name.valueText)
         return True
 
-    module.visit(collect)
+    root.visit(collect)
     return names
+
+
+def _visible(node, declared: dict[tuple, set[str]]) -> set[str]:
+    """The names of `declared` visible where `node` stands: those of every scope around it."""
+    seen: set[str] = set()
+    scope = _scope_above(node)
+    while scope is not None:
+        seen |= declared.get(_key(scope), set())
+        scope = _scope_above(scope)
+    return seen
 
 
 _DIRECTIVE = re.compile(r"`[A-Za-z_][\w$]*")
@@ -139,26 +175,26 @@ def _directive_refusal(code: str) -> str | None:
 def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
     """Check a preprocessed candidate (`code`, parsed as `tree`) against the allowlists and the dotted-name rule."""
     reason: str | None = None
-    scopes: dict[int, set[str]] = {}
+    declared = _scope_declarations(tree.root)
 
     def visit(node) -> bool:
         nonlocal reason
         if reason is not None:
             return False
         if isinstance(node, pyslang.parsing.Token):
-            if node.kind in _SYSTEM_TOKENS and node.valueText not in ALLOWED_SYSTEM:
-                reason = (f"{node.valueText}: this system task/function is not allowed in candidate code (files, "
+            # `\$finish ` is an escaped identifier to the parser, but Icarus calls the system task by it
+            escaped_system = node.kind == TokenKind.Identifier and node.valueText.lstrip("\\").startswith("$")
+            if (node.kind in _SYSTEM_TOKENS or escaped_system) and node.valueText.lstrip("\\") not in ALLOWED_SYSTEM:
+                reason = (f"{node.valueText.lstrip(chr(92))}: this system task/function is not allowed in candidate code (files, "
                           "simulation control and the testbench's scope are the testbench's)")
             return True
         if node.kind == SyntaxKind.ScopedName and node.separator.kind == TokenKind.Dot:
             first = _leftmost(node)
             name = first.identifier.valueText if first.kind in (SyntaxKind.IdentifierName,
                                                                 SyntaxKind.IdentifierSelectName) else None
-            module = _module_of(node)
-            allowed = set() if module is None else scopes.setdefault(id(module), _scopes_of(module))
-            if name is None or name not in allowed:
+            if name is None or name not in _visible(node, declared):
                 reason = (f"{str(node).strip()}: a hierarchical name must start at an instance, block or struct "
-                          "variable declared in the same module (it would reach the testbench's state)")
+                          "variable declared in a scope around it (it would reach the testbench's state)")
                 return False
         return True
 
