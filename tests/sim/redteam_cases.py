@@ -82,6 +82,11 @@ class Case:
     modes: frozenset[str]
     allowed: frozenset[Status] = NON_PASS
 
+    @property
+    def grouped(self) -> bool:
+        """Is it also judged inside a differential group (all but the escapes, which touch no sibling)?"""
+        return self.mechanism != "escape"
+
 
 def design(body: str, before: str = "", after: str = "") -> str:
     """A wrong design with `body` inside its module, `before` and `after` it at file level."""
@@ -470,6 +475,23 @@ DEBUG_PRINT = {
 def fenced(code: str) -> str:
     """A completion holding `code` in a verilog fence."""
     return f"```verilog\n{code}\n```\n"
+
+
+# -- the testbench's stimulus: a design wrong on half the inputs (bit 0 dropped), whose mismatch count depends on
+# the values the testbench draws; the same design drawing from the simulator's shared generator itself.
+HALF_WRONG = """module TopModule(input clk, input [7:0] d, output reg [7:0] q);
+  initial q = 8'd0;
+  always @(posedge clk) q <= d & 8'hfe;
+endmodule
+"""
+STEERING = {
+    "random_each_edge": HALF_WRONG.replace("endmodule",
+                                           "  integer r_s;\n  always @(negedge clk) r_s = $random;\nendmodule"),
+    "urandom_each_edge": HALF_WRONG.replace("endmodule",
+                                            "  integer r_u;\n  always @(negedge clk) r_u = $urandom;\nendmodule"),
+    "random_burst_at_start": HALF_WRONG.replace("endmodule", "  integer r_b;\n  initial repeat (7) r_b = $random;\n"
+                                                           "endmodule"),
+}
 
 
 # -- stalls: the in-process parts of the judge ------------------------------------------------------------------

@@ -109,14 +109,15 @@ def _judge_group(problem, texts: list[str]) -> list[SimResult]:
 
 
 def _differential_run(problem, mode: str, paths: rc.Paths) -> dict:
-    """Each control and attack alone, each attack first in a group with three others, and the two honest answers
-    that share a typedef together."""
+    """Each control and attack alone, each attack that could reach its siblings (all but the escapes, which the
+    jail answers alone) first in a group with three others, and the two honest answers that share a typedef."""
     controls = _controls(problem, mode, paths)
     controls["honest_sv"], controls["honest_sv_twin"] = rc.fenced(rc.HONEST_SV), rc.fenced(rc.HONEST_SV_TWIN)
     attacks = {c.name: rc.materialise(c, rc.TARGETS[mode], paths) for c in rc.cases_for(mode)}
     siblings = [controls["honest"], controls["honest_sv"], controls["wrong"]]
     jobs = {("alone", name): [text] for name, text in {**controls, **attacks}.items()}
-    jobs.update({("group", name): [text, *siblings] for name, text in attacks.items()})
+    grouped = {c.name for c in rc.cases_for(mode) if c.grouped}
+    jobs.update({("group", name): [text, *siblings] for name, text in attacks.items() if name in grouped})
     jobs[("group", "typedef_twins")] = [controls["honest_sv"], controls["honest_sv_twin"]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         verdicts = dict(zip(jobs, pool.map(lambda texts: _judge_group(problem, texts), jobs.values())))
@@ -154,8 +155,8 @@ def _check_attack(case: rc.Case, result: SimResult, wrong: SimResult, paths: rc.
     assert not _escaped(case, paths), f"{where}: wrote outside its run folder: {_escaped(case, paths)}"
 
 
-def _case_ids(mode: str) -> list:
-    return [pytest.param(mode, c, id=f"{mode}-{c.name}") for c in rc.cases_for(mode)]
+def _case_ids(mode: str, grouped_only: bool = False) -> list:
+    return [pytest.param(mode, c, id=f"{mode}-{c.name}") for c in rc.cases_for(mode) if c.grouped or not grouped_only]
 
 
 # -- tests ----------------------------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def test_attack_alone_is_not_a_pass(runs, paths, mode, case):
     _check_attack(case, alone[case.name], alone["wrong"], paths)
 
 
-@pytest.mark.parametrize("mode, case", _case_ids(rc.DIFFERENTIAL))
+@pytest.mark.parametrize("mode, case", _case_ids(rc.DIFFERENTIAL, grouped_only=True))
 def test_attack_leaves_its_group_as_alone(runs, paths, mode, case):
     run = runs.of(mode)
     attack, honest, honest_sv, wrong = run["group"][case.name]
@@ -200,6 +201,22 @@ def test_nothing_outside_the_run_folders(runs, paths, mode):
     assert sorted(p.name for p in outside.iterdir()) == ["harness.py"]
     assert (outside / "harness.py").read_text() == HONEST_HARNESS
     assert not list(Path("/tmp").glob(f"redteam_{paths.token}_*"))
+
+
+@pytest.mark.parametrize("name", sorted(rc.STEERING))
+def test_candidate_cannot_steer_the_testbench_stimulus(problems, name):
+    """Drawing from the simulator's random generator must not change the values the testbench draws: a design
+    that could choose them could make its own mistakes invisible. The same half-wrong design, with and without
+    the draws, gets the same verdict and counts (or the draws are refused)."""
+    problem = problems[rc.VERILOG_EVAL]
+    with Verifier(TESTBENCH) as verifier:
+        plain, steering = verifier.check_many([(problem, rc.fenced(rc.HALF_WRONG)),
+                                               (problem, rc.fenced(rc.STEERING[name]))])
+    assert plain.status is Status.MISMATCH and 0 < plain.mismatches < plain.samples, (plain.status, plain.feedback)
+    if steering.status is Status.RUNTIME_ERROR and steering.feedback.startswith("refused"):
+        return
+    assert (steering.status, steering.mismatches, steering.samples) == (plain.status, plain.mismatches,
+                                                                        plain.samples), steering.feedback
 
 
 # -- stalls ---------------------------------------------------------------------------------------------------
