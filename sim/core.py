@@ -19,11 +19,11 @@ from typing import Iterator, Sequence
 
 from sim.cache import VerdictCache, cache_key, problem_fingerprint
 from sim.config import SimConfig
-from sim.extract import extract_code
+from sim.extract import extract_body, extract_code
 from sim.isolation import require as require_isolation
 
 EXTRACT_FACTOR = 8  # raw answers up to this many times `max_candidate_bytes` are searched for their code
-from sim.judge import judge_differential, judge_testbench, make_result
+from sim.judge import judge_differential, judge_testbench, make_result, with_interface
 from sim.pool import ResilientPool
 from sim.problem import Problem
 from sim.result import SimResult, Status
@@ -137,6 +137,10 @@ class Verifier:
             # an answer far beyond the candidate cap is not searched for code at all: the judge refuses it as is
             oversized = len(completion) > EXTRACT_FACTOR * self.config.max_candidate_bytes
             code = completion if oversized else extract_code(completion)
+            if code is None and problem.interface_prefix is not None and not oversized:
+                # a code-complete answer is a body: the official flow puts the interface in front of it
+                body = extract_body(completion)
+                code = with_interface(problem, body) if body is not None else None
             fp = self._fingerprint(problem)
             key = cache_key(fp, code if code is not None else "\0no-code", mode, self.config)
             if key in waiting:

@@ -126,3 +126,18 @@ def _extract_plain(text: str) -> str | None:
         if found:
             return found
     return _bare_modules(text)
+
+
+def extract_body(text: str) -> str | None:
+    """A module body without its header (VerilogEval code-complete answers): the `[BEGIN]`/`[DONE]` block, else
+    the last fenced HDL block, else the text itself; None unless it ends a module (`endmodule`)."""
+    if not text or not text.strip():
+        return None
+    text = _drop_thinking(text)
+    marked = begin_done_block(text)
+    if marked is not None:
+        body = "\n".join(marked) + "\n"
+    else:
+        blocks = [b for tag, b in _FENCE.findall(text) if tag.lower() in _HDL_TAGS and _ENDMODULE.search(b)]
+        body = blocks[-1] if blocks else text
+    return body.strip() + "\n" if _ENDMODULE.search(body) else None
