@@ -459,6 +459,12 @@ endmodule
 HONEST_SV_TWIN = HONEST_SV.replace("MODE_RUN) q <= d;", "MODE_RUN)\n    q <= d;  // same typedef, own unit")
 
 
+def with_unit_typedef(code: str) -> str:
+    """`code` with a file-level `typedef enum` in front and a variable of that type in its first module."""
+    return ("typedef enum logic [1:0] {UNIT_IDLE, UNIT_RUN} unit_mode_t;\n"
+            + with_debug_print(code, "  unit_mode_t unit_mode = UNIT_RUN;"))
+
+
 def with_debug_print(code: str, line: str) -> str:
     """`code` with a debug `$display` statement `line` before its first `endmodule`."""
     at = code.index("endmodule")
