@@ -289,6 +289,18 @@ VERILOG_EVAL_PASSES = [
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n"
          "  function automatic logic [7:0] f(input logic [7:0] x); s_t good1; good1.q = x; f = good1.q; endfunction\n"
          "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    # the decoy is a generate block that is never elaborated: its label is declared around the name, but at
+    # elaboration there is nothing there and the name again resolves upward
+    Case("reference_outputs_via_false_if_generate", "hierarchical",
+         "@HEADER@\n  if (0) begin : good1 end\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_empty_loop_generate", "hierarchical",
+         "@HEADER@\n  genvar i;\n  for (i = 0; i < 0; i = i + 1) begin : good1 end\n  always @* q = good1.q;\n"
+         "endmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_unmatched_case_generate", "hierarchical",
+         "@HEADER@\n  case (0) 1: begin : good1 end endcase\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_untaken_else_generate", "hierarchical",
+         "@HEADER@\n  if (1) begin : g0 end else begin : good1 end\n  always @* q = good1.q;\nendmodule\n",
+         {VERILOG_EVAL}),
     Case("instantiate_reference", "reference",
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
