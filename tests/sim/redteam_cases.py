@@ -514,7 +514,8 @@ STEERING = {
 
 # -- stalls: the in-process parts of the judge ------------------------------------------------------------------
 STALLS = ("macro_bomb", "macro_bomb_arguments", "macro_bomb_icarus_branch", "recursive_macro", "backslash_run",
-          "comment_openers", "think_tags", "huge_input", "deep_parentheses")
+          "comment_openers", "think_tags", "huge_input", "deep_parentheses", "deep_begin", "deep_concatenation",
+          "deep_ternary")
 
 
 def stall_completion(name: str, target: Target) -> str:
@@ -543,5 +544,13 @@ def stall_completion(name: str, target: Target) -> str:
         return fenced(f"{head}\n{wrong}\n{body}endmodule\n")
     if name == "deep_parentheses":
         return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "(" * 30_000 + "8'd1" + ")" * 30_000
+                      + ";\nendmodule\n")
+    if name == "deep_begin":  # nesting a parser must refuse, not crash on (within the size cap)
+        return fenced(f"{head}\n{wrong}\n  initial " + "begin " * 18_000 + "end " * 18_000 + "\nendmodule\n")
+    if name == "deep_concatenation":
+        return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "{" * 60_000 + "8'd1" + "}" * 60_000
+                      + ";\nendmodule\n")
+    if name == "deep_ternary":
+        return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "w ? " * 20_000 + "8'd1" + " : 8'd0" * 20_000
                       + ";\nendmodule\n")
     raise KeyError(name)

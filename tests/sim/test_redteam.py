@@ -41,7 +41,8 @@ STALL_BOUND_S = 3 * STALL_TIMEOUT_S + 6  # preprocess, gate, compile, run: each 
 STALL_KILL_S = 30.0  # the child is killed here: a judge that hangs fails this suite instead of hanging it
 HONEST_HARNESS = "# the project's harness code (canary)\n"
 STALL_MATRIX = ([(rc.VERILOG_EVAL, s) for s in rc.STALLS]
-                + [(rc.DIFFERENTIAL, s) for s in ("macro_bomb", "macro_bomb_icarus_branch", "backslash_run")]
+                + [(rc.DIFFERENTIAL, s) for s in ("macro_bomb", "macro_bomb_icarus_branch", "backslash_run",
+                                                  "deep_begin")]
                 + [(rc.RTLLM, s) for s in ("macro_bomb", "comment_openers")])
 
 
@@ -273,4 +274,5 @@ def test_stall_costs_at_most_its_timeout(stalls, mode, name):
     assert "error" not in verdict, verdict.get("error")
     assert verdict["seconds"] <= STALL_BOUND_S, f"{name}: verdict after {verdict['seconds']:.1f} s"
     assert Status(verdict["status"]) in rc.NON_PASS_OR_TIMEOUT, verdict
-    assert verdict["feedback"].strip(), verdict
+    assert verdict["feedback"].strip() and "harness failure" not in verdict["feedback"], (
+        f"{name}: the judge must fail closed with a reason, not crash: {verdict['feedback'][:200]}")
