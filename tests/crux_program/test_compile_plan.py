@@ -19,3 +19,14 @@ def test_what_can_run_runs():
     assert plan_compile("sft_grpo", "tiny", "synthetic", True).compiler == "sft_grpo"
     assert plan_compile("bootstrap", "openai", "synthetic", True).compiler == "bootstrap"  # prompts: any LM
     assert plan_compile("none", "openai", "verilog_eval", False).reason is None
+
+
+def test_a_weight_compiler_given_a_served_lm_names_the_override_as_typed():
+    """Reached from Python (run.py plans around it): the message names lm.model=PATH, the key a user types."""
+    import dspy
+    import pytest
+
+    from optimizers.base import local_model_path
+
+    with pytest.raises(TypeError, match="lm=hf lm.model=PATH"):
+        local_model_path(dspy.LM("openai/served", api_base="http://127.0.0.1:9/v1"))
