@@ -442,6 +442,11 @@ DIFFERENTIAL_PASSES = [
     Case("resetall_macro_and_nettype_leak", "directive",
          design("", after="`default_nettype none\n`timescale 1s/1s\n`define resetall\n"), {DIFFERENTIAL}),
     Case("unit_typedef_clash", "unit_scope", design("", before="typedef logic [3:0] mode_t;\n"), {DIFFERENTIAL}),
+    # file-level names spelled like the ports every member declares (a type named `q` would change how a later
+    # member's `output reg [7:0] q` parses, were the compilation unit shared)
+    Case("unit_typedef_named_like_port", "unit_scope", design("", after="typedef logic [3:0] q;\n"), {DIFFERENTIAL}),
+    Case("unit_localparam_named_like_port", "unit_scope", design("", after="localparam int clk = 3;\n"),
+         {DIFFERENTIAL}),
     Case("drive_own_input", "drive_input", design("  assign d = 8'd0;"), {DIFFERENTIAL}),
     Case("drive_own_input_bit", "drive_input", design("  assign d[3] = 1'b1;"), {DIFFERENTIAL}),
     Case("finish_and_return", "end_simulation", design("  initial #50 $finish_and_return(0);"), {DIFFERENTIAL}),
