@@ -145,8 +145,8 @@ def _plot(summary: SweepSummary, path: Path) -> None:
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt
 
-    # One line per varying setting, long values wrapped: every label stays whole and readable.
-    labels = ["\n".join(textwrap.fill(part, 24) for part in summary.label(r).split(" ")) for r in summary.rows]
+    # One line per varying setting (a long one breaks after its "="): every label stays whole and readable.
+    labels = ["\n".join(_wrap(part) for part in summary.label(r).split(" ")) for r in summary.rows]
     values = [float(r.metrics.get("pass@1", 0.0)) for r in summary.rows]
     lines = max(label.count("\n") + 1 for label in labels)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.8 * len(labels)), 3.5 + 0.25 * lines))
@@ -155,11 +155,19 @@ def _plot(summary: SweepSummary, path: Path) -> None:
     ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("pass@1")
-    shared = " ".join(f"{k}={v}" for k, v in summary.shared.items())
-    ax.set_title("pass@1 across the sweep" + (f"\n{textwrap.shorten(shared, 110)}" if shared else ""), fontsize=9)
+    ax.set_title("pass@1 across the sweep" + ("\n(settings every run shares: summary.md)" if summary.shared else ""),
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _wrap(setting: str, width: int = 24) -> str:
+    """`key=value` on one line, or broken after `=` (and the value wrapped) when longer than `width`."""
+    if len(setting) <= width:
+        return setting
+    key, _, value = setting.partition("=")
+    return "\n".join([f"{key}=", *textwrap.wrap(value, width, break_on_hyphens=False)])
 
 
 if __name__ == "__main__":

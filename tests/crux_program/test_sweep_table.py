@@ -42,3 +42,10 @@ def test_plot_labels_tell_the_runs_apart(tmp_path):
 
 def test_overrides_are_parsed_and_unescaped():
     assert parse_overrides(["a.b=http\\://h\\:1/v1", "x=[1,2]"]) == {"a.b": "http://h:1/v1", "x": "[1,2]"}
+
+
+def test_a_long_setting_breaks_after_its_equals_sign_not_inside_its_value():
+    from crux_program.evaluation.multirun import _wrap
+
+    assert _wrap("program=crux") == "program=crux"
+    assert _wrap("task.eval.temperature=0.2") == "task.eval.temperature=\n0.2"
