@@ -4,8 +4,9 @@ The official flow (Synopsys VCS) counts a design passed when the simulation fini
 contains `Pass` or `pass` (testbenches print `===========Your Design Passed===========`). Here: the testbench
 and the candidate are compiled with `iverilog -g2012 -s <tb_top>` in a run folder holding the design's data
 files (testbenches `$readmemh` them by relative name), then run under the wall timeout, since some
-testbenches wait forever on a design that never answers. As in `sim.verilog_eval`: each file its own compilation
-unit (`-u`), the testbench's modules renamed with a fresh suffix, the run step jailed with a read-only view of the
+testbenches wait forever on a design that never answers. As in `sim.verilog_eval`: the candidate compiled as
+Icarus expanded it, after the testbench (so nothing it opens reaches the testbench), the testbench's modules
+renamed with a fresh suffix, the run step jailed with a read-only view of the
 run folder, and the testbench's pass sentence signed with a per-run nonce: only a line the testbench printed
 from its own string literal can carry "pass" (the candidate's output calls are removed as well, `sim.silence`).
 """
@@ -91,7 +92,7 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
                   max_file_mb=config.max_file_mb, isolation=config.isolation)
     tb_top = problem.tb_top + suffix if problem.tb_top in trusted else problem.tb_top
     top = ["-s", tb_top] if tb_top else []
-    comp = run_sandboxed(["iverilog", "-g2012", "-u", *top, "-o", "sim.vvp", "testbench.v", "design.v"],
+    comp = run_sandboxed(["iverilog", "-g2012", *top, "-o", "sim.vvp", "testbench.v", "design.v"],
                          workdir, config.timeout_s, **limits)
     log, seconds = comp.output, comp.seconds
     if comp.timed_out:

@@ -5,8 +5,11 @@ test.sv ref.sv` into a log, appends the output of `timeout 30 ./BIN` (and `TIMEO
 and NVlabs' `scripts/sv-iv-analyze` classifies the log line by line. `classify_log` is that classifier;
 `run_testbench` runs the same commands inside the sandbox. Deliberate differences, each closing a way to pass
 without the design:
-- `-u`: every file is its own compilation unit, so nothing the candidate's file opens (a comment, an `ifdef`, a
-  macro, `default_nettype`) reaches the testbench or the reference;
+- the candidate is compiled as Icarus' preprocessor expanded it (the text the screen vetted), LAST, after the
+  testbench and the reference, behind a `` `resetall `` (so it starts from the defaults it would have had as the
+  first file): nothing its file opens (a comment, a `default_nettype`) can reach the trusted files. (`iverilog -u`,
+  one compilation unit per file, would do the same, but Icarus 11 crashes with it on a file-level `typedef
+  enum`, which honest answers use.)
 - every module of the testbench and the reference gets a fresh suffix per run (`tb` -> `tb_3f9a...`, `-s` follows
   it): a candidate can neither instantiate `RefModule` and forward its outputs nor supply its own `tb`;
 - the testbench's verdict line carries a per-run nonce (`Mismatches:` -> `<nonce>Mismatches:`): only that line
@@ -31,7 +34,8 @@ from sim.sandbox import run_sandboxed
 
 IVERILOG_FLAGS = ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"]
 _PREPROCESS_FAILED = 97  # exit status of the jailed script when `iverilog -E` failed
-UNIT_PER_FILE = "-u"  # each source file its own compilation unit (not in the official Makefile: see above)
+# What the harness puts in front of the expanded candidate (octal escapes for printf: a backtick in `sh -c`)
+CANDIDATE_PROLOGUE = "\\140resetall\\n\\140line 1 \"{name}\" 0\\n"
 _VERDICT_LITERAL = '"Mismatches:'  # how the testbench's verdict string starts
 OFFICIAL_TIMEOUT_S = 30.0
 _MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
@@ -175,16 +179,18 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
                   max_file_mb=config.max_file_mb, isolation=config.isolation)
     tb_top = (problem.tb_top or "tb") + (suffix if (problem.tb_top or "tb") in trusted else "")
-    script = (f"iverilog -E -o {sample.name} {raw.name} || exit {_PREPROCESS_FAILED}; exec iverilog "
-              f"{' '.join(IVERILOG_FLAGS)} {UNIT_PER_FILE} -s {tb_top} -o {binary.name} {sample.name} {test.name} "
-              f"{ref.name}")
+    expanded = workdir / "expanded.sv"
+    prologue = CANDIDATE_PROLOGUE.format(name=sample.name)
+    script = (f"iverilog -E -o {expanded.name} {raw.name} || exit {_PREPROCESS_FAILED}; "
+              f"{{ printf '{prologue}'; cat {expanded.name}; }} > {sample.name} && exec iverilog "
+              f"{' '.join(IVERILOG_FLAGS)} -s {tb_top} -o {binary.name} {test.name} {ref.name} {sample.name}")
     comp = run_sandboxed(["sh", "-c", script], workdir, config.timeout_s, **limits)
     log, seconds = comp.output, comp.seconds
     if not comp.timed_out and comp.returncode == _PREPROCESS_FAILED:
         status = Status.SYNTAX_ERROR if "syntax error" in log else Status.COMPILE_ERROR
         return TestbenchRun(status, 0, 0, log, seconds, False, "S" if status is Status.SYNTAX_ERROR else "C")
-    if vet is not None and sample.is_file() and not comp.timed_out:
-        verdict = vet(sample.read_text(errors="replace"))
+    if vet is not None and expanded.is_file() and not comp.timed_out:
+        verdict = vet(expanded.read_text(errors="replace"))
         if verdict is not None:
             return verdict
     if comp.timed_out:
