@@ -306,8 +306,8 @@ VERILOG_EVAL_PASSES = [
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n  struct packed {s_t good1;} holder;\n"
          "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     Case("reference_outputs_via_union_member", "hierarchical",
-         "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n  union packed {s_t good1; logic [7:0] raw;} holder;\n"
-         "  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+         "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n"
+         "  union packed {s_t good1; logic [7:0] raw;} holder;\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     Case("instantiate_reference", "reference",
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
