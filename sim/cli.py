@@ -20,6 +20,7 @@ from typing import Iterator, TextIO
 
 from sim.config import SimConfig
 from sim.core import Verifier
+from sim.isolation import IsolationUnavailable
 from sim.loaders import BenchmarkLayoutError, load_problems, reference_as_candidate
 from sim.problem import Problem
 
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--jobs", type=int, default=0, help="worker processes (0 = all cores)")
     score.add_argument("--timeout", type=float, default=30.0, help="seconds per simulation (official: 30)")
     score.add_argument("--cache-dir", type=Path, default=None, help="reuse verdicts across runs")
+    score.add_argument("--isolation", default="auto", choices=["auto", "none"],
+                       help="auto: every simulation jailed by bubblewrap (refused where it cannot start); "
+                            "none: no operating-system isolation, for trusted code only (warns)")
     score.add_argument("--resume", action="store_true",
                        help="keep the verdict lines already in --out and score only the samples after them")
     bench = sub.add_parser("bench", help="throughput of raw Icarus, testbench, cocotb and differential modes",
@@ -98,7 +102,8 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
         lines = sum(1 for ln in args.samples.open(errors="replace") if ln.strip())
         items = list(read_samples(args.samples, problems, err))
         skipped = lines - len(items)
-    config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir)
+    config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir,
+                       isolation=args.isolation)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = _completed_rows(args.out) if args.resume else []
     passed, written = sum(bool(r.get("passed")) for r in done), len(done)
@@ -121,6 +126,9 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
                     sink.flush()
                     passed += row["passed"]
                     written += 1
+    except IsolationUnavailable as exc:
+        print(f"error: {exc}", file=err)
+        return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: {written} of {len(items)} verdicts kept in {args.out}; run the same command with "
               f"--resume to score the rest", file=err)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -104,3 +105,18 @@ def test_ctrl_c_keeps_the_verdicts_stops_the_simulations_and_resume_finishes(ver
     assert resumed.returncode == 0 and f"resuming: {len(kept)} verdicts" in resumed.stderr
     assert [r["task_id"] for r in rows] == [p.task_id for p in load_problems(verilog_eval_dir)]
     assert rows[:len(kept)] == kept
+
+
+def test_score_says_what_to_do_where_isolation_cannot_start(verilog_eval_dir, tmp_path):
+    """Without bubblewrap on PATH the judge refuses to run untrusted code, naming the fix and the opt-out."""
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    for tool in ("iverilog", "vvp", "prlimit", "setpriv", "sh"):
+        found = shutil.which(tool)
+        if found:
+            (bare / tool).symlink_to(found)
+    env = {**os.environ, "PATH": str(bare)}
+    args = ["score", "--problems", str(verilog_eval_dir), "--references", "--out", str(tmp_path / "v.jsonl")]
+    proc = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "bubblewrap" in proc.stderr and "--isolation none" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
