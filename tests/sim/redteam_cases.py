@@ -308,6 +308,13 @@ VERILOG_EVAL_PASSES = [
     Case("reference_outputs_via_union_member", "hierarchical",
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n"
          "  union packed {s_t good1; logic [7:0] raw;} holder;\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    # the decoy is an array (of generate scopes, of instances): the name without an index is not it
+    Case("reference_outputs_via_loop_generate_of_one", "hierarchical",
+         "@HEADER@\n  genvar i;\n  for (i = 0; i < 1; i = i + 1) begin : good1 end\n  always @* q = good1.q;\n"
+         "endmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_instance_array", "hierarchical",
+         "module Helper; endmodule\n@HEADER@\n  Helper good1 [0:0] ();\n  always @* q = good1.q;\nendmodule\n",
+         {VERILOG_EVAL}),
     Case("instantiate_reference", "reference",
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
