@@ -39,6 +39,8 @@ def _screen(design: Design, code: str) -> Verdict | None:
         problems = port_problems(design.io, module_io(code, top))
     except VerilogParseError as exc:
         return Verdict(Status.SYNTAX_ERROR, str(exc))
+    except RuntimeError as exc:  # pyslang gives up on pathological nesting (18,000 nested `begin`s): fail closed
+        return Verdict(Status.SYNTAX_ERROR, f"the parser gave up on this code ({str(exc) or 'nesting too deep?'})")
     if problems:
         return Verdict(Status.COMPILE_ERROR, "interface differs from the reference: " + "; ".join(problems))
     return None

@@ -33,7 +33,10 @@ def top_level_names(source: str) -> set[str]:
     not the declared one, so renaming would break it; such a clash only costs the group its shared run.
     """
     names: set[str] = set()
-    tree = SyntaxTree.fromText(source)  # held: the nodes below live only as long as their tree
+    try:
+        tree = SyntaxTree.fromText(source)  # held: the nodes below live only as long as their tree
+    except RuntimeError:  # pathological nesting; the member's screen has refused such code already
+        return names
     if tree.root.kind != SyntaxKind.CompilationUnit:  # one lone module parses as that module: nothing else
         return names
     for member in tree.root.members:

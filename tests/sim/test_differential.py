@@ -318,3 +318,10 @@ def test_the_nonce_and_the_harness_environment_are_out_of_a_candidates_reach(tmp
     log = verdicts[1].log
     assert "READ /proc/self/environ" in log  # the probe did read
     assert log.count(nonce) == 1 and "s3cr3t-value" not in log
+
+
+def test_code_the_parser_gives_up_on_is_a_syntax_error_of_its_own(tmp_path: Path):
+    """pyslang raises a bare RuntimeError on pathological nesting: the member fails closed, the group goes on."""
+    deep = ZERO.format(body="  initial " + "begin " * 18_000 + "end " * 18_000)
+    [result] = _judge_hostile([deep], [GOOD], tmp_path)
+    assert result.status is Status.SYNTAX_ERROR and "parser gave up" in result.feedback
