@@ -17,7 +17,8 @@ so that extraction keeps text after the last `endmodule` (an unterminated commen
 
 `STALLS` are judged one per child process with a memory limit (`stall_completion`): they attack the
 in-process parts of the judge (the pyslang gate, the regex screens, extraction), which must cost at most
-their timeout.
+their timeout. `stall_completion` also builds `include_environment`, judged the same way under an
+environment holding a marker.
 """
 from __future__ import annotations
 
@@ -572,4 +573,6 @@ def stall_completion(name: str, target: Target) -> str:
     if name == "deep_ternary":
         return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "w ? " * 20_000 + "8'd1" + " : 8'd0" * 20_000
                       + ";\nendmodule\n")
+    if name == "include_environment":  # the preprocessor's environment pulled into the candidate's own text
+        return fenced(f"{head}\n{wrong}\nendmodule\n`include \"/proc/self/environ\"\n")
     raise KeyError(name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -239,15 +240,17 @@ config = SimConfig(mode="differential" if mode == "differential" else "testbench
 start = time.monotonic()
 with Verifier(config) as verifier:
     result = verifier.check(problem, text)
-print(json.dumps({"status": result.status.value, "feedback": result.feedback, "seconds": time.monotonic() - start}))
+print(json.dumps({"status": result.status.value, "feedback": result.feedback, "log": result.log_tail,
+                  "seconds": time.monotonic() - start}))
 """
 
 
-def _stall(folder: Path, mode: str, name: str) -> dict:
-    """Judge one stall case in a child process; its verdict, or why none came."""
+def _stall(folder: Path, mode: str, name: str, env: dict[str, str] | None = None) -> dict:
+    """Judge one stall case in a child process (environment `env`); its verdict, or why none came."""
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), mode, name, str(STALL_TIMEOUT_S)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=env)
     try:
         out, err = proc.communicate(timeout=STALL_KILL_S)
     except subprocess.TimeoutExpired:
@@ -276,3 +279,17 @@ def test_stall_costs_at_most_its_timeout(stalls, mode, name):
     assert Status(verdict["status"]) in rc.NON_PASS_OR_TIMEOUT, verdict
     assert verdict["feedback"].strip() and "harness failure" not in verdict["feedback"], (
         f"{name}: the judge must fail closed with a reason, not crash: {verdict['feedback'][:200]}")
+
+
+def test_the_harness_environment_is_not_shown_to_the_candidate(verilog_eval_dir):
+    """The judge's environment (API keys, endpoints) must not reach a candidate: one that includes
+    /proc/self/environ may find no piece of it quoted in its verdict (no dotted word of any variable's value, the
+    marker's included)."""
+    env = {"REDTEAM_MARKER": f"redteam.{secrets.token_hex(4)}.environment", **os.environ}
+    verdict = _stall(verilog_eval_dir, rc.VERILOG_EVAL, "include_environment", env=env)
+    assert "error" not in verdict, verdict.get("error")
+    assert Status(verdict["status"]) in rc.NON_PASS, verdict
+    shown = verdict["feedback"] + verdict["log"]
+    values = "\0".join(env.values())
+    leaked = [w for w in re.findall(r"[\w-]+(?:\.[\w-]+)+", shown) if len(w) >= 6 and w in values]
+    assert not leaked, f"the environment leaked into the verdict: {leaked[:5]} in {verdict['feedback'][:200]!r}"
