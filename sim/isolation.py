@@ -5,7 +5,7 @@ but Icarus has more ways into the file system than any list can name (VHDL texti
 `/dev/stdout`, VPI), so the operating system enforces the rest. Every simulator command runs under bubblewrap
 (`bwrap`, Debian/Ubuntu package `bubblewrap`) with:
 
-- no network, and its own pid, IPC and UTS namespaces (it cannot see or signal the harness);
+- no network, and its own pid and IPC namespaces (it cannot see or signal the harness or another simulation);
 - an unprivileged user: as root, bwrap builds the mounts and `setpriv` drops to uid/gid 65534 with no
   capabilities and `no_new_privs` before the simulator starts; as any other user, bwrap's user namespace already
   leaves it unprivileged;
@@ -103,7 +103,8 @@ def bwrap_argv(jail: Jail) -> list[str]:
     readable = [Path(p).resolve() for p in jail.readable if Path(p).exists()]
     args = [_BWRAP, "--die-with-parent"]
     if _as_root():  # no user namespace: bwrap keeps root to build the mounts, setpriv below drops it
-        args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        # hostname and cgroup namespaces would hide nothing that matters and cost a few ms on every simulation
+        args += ["--unshare-net", "--unshare-pid", "--unshare-ipc"]
     else:
         args += ["--unshare-all", "--disable-userns"]
     args += _system_binds()
