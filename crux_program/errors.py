@@ -15,11 +15,14 @@ class UserPathError(UserError, FileNotFoundError):
     """A file or folder the user named is not there (also a FileNotFoundError, for callers that catch that)."""
 
 
-def user_error_in(exc: BaseException) -> UserError | None:
-    """The UserError that caused `exc` (directly or through wrappers such as Hydra's InstantiationException)."""
+def user_error_in(exc: BaseException) -> Exception | None:
+    """The UserError that caused `exc` (directly or through wrappers such as Hydra's InstantiationException), or
+    the judge's refusal to run untrusted code where its jail cannot start (its message names the fix)."""
+    from sim.isolation import IsolationUnavailable
+
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, UserError):
+        if isinstance(exc, (UserError, IsolationUnavailable)):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

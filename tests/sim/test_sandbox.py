@@ -172,3 +172,17 @@ def test_a_shared_folder_is_never_handed_to_the_jail():
             prepare_writable(shared)
     with pytest.raises(ValueError, match="fresh folder"):
         run_sandboxed(["true"], tempfile.gettempdir(), timeout_s=5)
+
+
+def test_run_py_reports_a_missing_jail_as_a_user_error():
+    """run.py ends a user's mistake with its message alone: a machine without a working jail is one."""
+    from crux_program.errors import user_error_in
+    from sim.isolation import IsolationUnavailable
+
+    try:
+        try:
+            raise IsolationUnavailable("bubblewrap cannot start here ... sim.isolation=none")
+        except IsolationUnavailable as inner:
+            raise RuntimeError("wrapped by Hydra") from inner
+    except RuntimeError as outer:
+        assert "sim.isolation=none" in str(user_error_in(outer))
