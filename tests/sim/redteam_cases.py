@@ -316,6 +316,15 @@ VERILOG_EVAL_PASSES = [
     Case("reference_outputs_via_instance_array", "hierarchical",
          "module Helper; endmodule\n@HEADER@\n  Helper good1 [0:0] ();\n  always @* q = good1.q;\nendmodule\n",
          {VERILOG_EVAL}),
+    # the candidate supplies a trusted module of its own under the published name: a stimulus that never changes,
+    # a reference that agrees with it
+    Case("own_stimulus_generator", "stream",
+         design("", after="module stimulus_gen(input clk, output reg [7:0] d, output reg [511:0] wavedrom_title,\n"
+                          "                    output reg wavedrom_enable);\n  initial d = 8'd0;\nendmodule\n"),
+         {VERILOG_EVAL}),
+    Case("own_reference_module", "stream",
+         design("", after="module RefModule(input clk, input [7:0] d, output reg [7:0] q);\n  initial q = 8'd0;\n"
+                          "  always @(posedge clk) q <= 8'd0;\nendmodule\n"), {VERILOG_EVAL}),
     Case("instantiate_reference", "reference",
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
