@@ -101,8 +101,12 @@ def vet(problem: Problem, code: str, text: str, config: SimConfig) -> SimResult 
     if len(text) > PREPROCESSED_MB << 20:
         why = f"the expanded answer is larger than {PREPROCESSED_MB} MB (a macro that expands without bound?)"
         return make_result(problem, code, Status.SYNTAX_ERROR, log=why, feedback=why)
-    tree = pyslang.syntax.SyntaxTree.fromText(text)
-    screened = screen_tree(tree, text)
+    try:
+        tree = pyslang.syntax.SyntaxTree.fromText(text)
+        screened = screen_tree(tree, text)
+    except (RuntimeError, RecursionError, MemoryError) as exc:  # the parser gave up (nesting depth): fail closed
+        why = f"the answer could not be parsed safely ({type(exc).__name__}: {str(exc)[:200]})"
+        return make_result(problem, code, Status.SYNTAX_ERROR, log=why, feedback=why)
     if not screened.ok:
         return make_result(problem, code, Status.RUNTIME_ERROR, feedback=f"refused: {screened.reason}")
     if config.gate:
