@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -70,14 +71,22 @@ def problems(verilog_eval_dir, rtllm_dir):
     return {mode: by_id[target.task_id] for mode, target in rc.TARGETS.items()}
 
 
+@dataclass(frozen=True)
+class ModeVerdicts:
+    """One mode's verdicts: each control and attack judged alone, and (differential) each group by its attack."""
+
+    alone: dict[str, SimResult]
+    group: dict[str, list[SimResult]] = field(default_factory=dict)
+
+
 class Runs:
     """Every verdict of one mode, computed once on first use."""
 
     def __init__(self, problems, paths: rc.Paths) -> None:
         self.problems, self.paths = problems, paths
-        self._cache: dict[str, dict] = {}
+        self._cache: dict[str, ModeVerdicts] = {}
 
-    def of(self, mode: str) -> dict:
+    def of(self, mode: str) -> ModeVerdicts:
         if mode not in self._cache:
             self._cache[mode] = (_differential_run if mode == rc.DIFFERENTIAL else _testbench_run)(
                 self.problems[mode], mode, self.paths)
@@ -97,14 +106,14 @@ def _controls(problem, mode: str, paths: rc.Paths) -> dict[str, str]:
             "wrong": rc.materialise(wrong, rc.TARGETS[mode], paths)}
 
 
-def _testbench_run(problem, mode: str, paths: rc.Paths) -> dict:
+def _testbench_run(problem, mode: str, paths: rc.Paths) -> ModeVerdicts:
     """Controls and attacks of one testbench mode, each judged alone, in one parallel batch."""
     controls = _controls(problem, mode, paths)
     cases = rc.cases_for(mode)
     texts = {**controls, **{c.name: rc.materialise(c, rc.TARGETS[mode], paths) for c in cases}}
     with Verifier(TESTBENCH) as verifier:
         results = verifier.check_many([(problem, text) for text in texts.values()])
-    return {"alone": dict(zip(texts, results)), "group": {}}
+    return ModeVerdicts(dict(zip(texts, results)))
 
 
 def _judge_group(problem, texts: list[str]) -> list[SimResult]:
@@ -112,7 +121,7 @@ def _judge_group(problem, texts: list[str]) -> list[SimResult]:
         return verifier.check_group(problem, texts)
 
 
-def _differential_run(problem, mode: str, paths: rc.Paths) -> dict:
+def _differential_run(problem, mode: str, paths: rc.Paths) -> ModeVerdicts:
     """Each control and attack alone, each attack that could reach its siblings (all but the escapes, which the
     jail answers alone) first in a group with three others, and the two honest answers that share a typedef."""
     controls = _controls(problem, mode, paths)
@@ -125,8 +134,8 @@ def _differential_run(problem, mode: str, paths: rc.Paths) -> dict:
     jobs[("group", "typedef_twins")] = [controls["honest_sv"], controls["honest_sv_twin"]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         verdicts = dict(zip(jobs, pool.map(lambda texts: _judge_group(problem, texts), jobs.values())))
-    return {"alone": {name: v[0] for (kind, name), v in verdicts.items() if kind == "alone"},
-            "group": {name: v for (kind, name), v in verdicts.items() if kind == "group"}}
+    return ModeVerdicts({name: v[0] for (kind, name), v in verdicts.items() if kind == "alone"},
+                        {name: v for (kind, name), v in verdicts.items() if kind == "group"})
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
@@ -166,7 +175,7 @@ def _case_ids(mode: str, grouped_only: bool = False) -> list:
 # -- tests ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", [rc.VERILOG_EVAL, rc.RTLLM, rc.DIFFERENTIAL])
 def test_honest_controls_pass(runs, mode):
-    alone = runs.of(mode)["alone"]
+    alone = runs.of(mode).alone
     assert alone["wrong"].status is Status.MISMATCH, (alone["wrong"].status, alone["wrong"].feedback)
     names = ["honest", "honest_debug", "honest_unit_typedef"] + (["honest_sv", "honest_sv_twin"]
                                                                   if mode == rc.DIFFERENTIAL else [])
@@ -175,23 +184,23 @@ def test_honest_controls_pass(runs, mode):
 
 
 def test_two_honest_answers_sharing_a_typedef_pass_in_one_group(runs):
-    twins = runs.of(rc.DIFFERENTIAL)["group"]["typedef_twins"]
+    twins = runs.of(rc.DIFFERENTIAL).group["typedef_twins"]
     assert [r.status for r in twins] == [Status.PASS, Status.PASS], [r.feedback for r in twins]
 
 
 @pytest.mark.parametrize("mode, case", _case_ids(rc.VERILOG_EVAL) + _case_ids(rc.RTLLM) + _case_ids(rc.DIFFERENTIAL))
 def test_attack_alone_is_not_a_pass(runs, paths, mode, case):
-    alone = runs.of(mode)["alone"]
+    alone = runs.of(mode).alone
     _check_attack(case, alone[case.name], alone["wrong"], paths)
 
 
 @pytest.mark.parametrize("mode, case", _case_ids(rc.DIFFERENTIAL, grouped_only=True))
 def test_attack_leaves_its_group_as_alone(runs, paths, mode, case):
     run = runs.of(mode)
-    attack, honest, honest_sv, wrong = run["group"][case.name]
-    _check_attack(case, attack, run["alone"]["wrong"], paths)
+    attack, honest, honest_sv, wrong = run.group[case.name]
+    _check_attack(case, attack, run.alone["wrong"], paths)
     assert honest.status is Status.PASS, (case.name, "honest reference", honest.status, honest.feedback)
-    alone = run["alone"]["wrong"]
+    alone = run.alone["wrong"]
     assert (wrong.status, wrong.mismatches, wrong.samples) == (alone.status, alone.mismatches, alone.samples), (
         case.name, "wrong member", wrong.status, wrong.mismatches, wrong.samples, wrong.feedback)
     assert honest_sv.status is Status.PASS, (case.name, "honest SystemVerilog", honest_sv.status, honest_sv.feedback)
@@ -245,9 +254,19 @@ print(json.dumps({"status": result.status.value, "feedback": result.feedback, "l
 """
 
 
-def _stall(folder: Path, mode: str, name: str, env: dict[str, str] | None = None) -> dict:
+@dataclass(frozen=True)
+class ChildVerdict:
+    """What a child process judged (`error`: why no verdict came, and then nothing else is meaningful)."""
+
+    status: Status = Status.RUNTIME_ERROR
+    feedback: str = ""
+    log: str = ""
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def _stall(folder: Path, mode: str, name: str, env: dict[str, str] | None = None) -> ChildVerdict:
     """Judge one stall case in a child process (environment `env`); its verdict, or why none came."""
-    start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), mode, name, str(STALL_TIMEOUT_S)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env=env)
@@ -256,11 +275,12 @@ def _stall(folder: Path, mode: str, name: str, env: dict[str, str] | None = None
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the child's own group: the judge and what it started
         proc.communicate()
-        return {"error": f"no verdict within {STALL_KILL_S:g} s (killed)"}
+        return ChildVerdict(error=f"no verdict within {STALL_KILL_S:g} s (killed)")
     lines = out.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        return {"error": f"child exited {proc.returncode}: {err.strip()[-500:]}"}
-    return {**json.loads(lines[-1]), "wall": time.monotonic() - start}
+        return ChildVerdict(error=f"child exited {proc.returncode}: {err.strip()[-500:]}")
+    data = json.loads(lines[-1])
+    return ChildVerdict(Status(data["status"]), data["feedback"], data["log"], data["seconds"])
 
 
 @pytest.fixture(scope="module")
@@ -274,11 +294,11 @@ def stalls(verilog_eval_dir, rtllm_dir):
 @pytest.mark.parametrize("mode, name", [pytest.param(m, s, id=f"{m}-{s}") for m, s in STALL_MATRIX])
 def test_stall_costs_at_most_its_timeout(stalls, mode, name):
     verdict = stalls[(mode, name)]
-    assert "error" not in verdict, verdict.get("error")
-    assert verdict["seconds"] <= STALL_BOUND_S, f"{name}: verdict after {verdict['seconds']:.1f} s"
-    assert Status(verdict["status"]) in rc.NON_PASS_OR_TIMEOUT, verdict
-    assert verdict["feedback"].strip() and "harness failure" not in verdict["feedback"], (
-        f"{name}: the judge must fail closed with a reason, not crash: {verdict['feedback'][:200]}")
+    assert verdict.error is None, verdict.error
+    assert verdict.seconds <= STALL_BOUND_S, f"{name}: verdict after {verdict.seconds:.1f} s"
+    assert verdict.status in rc.NON_PASS_OR_TIMEOUT, verdict
+    assert verdict.feedback.strip() and "harness failure" not in verdict.feedback, (
+        f"{name}: the judge must fail closed with a reason, not crash: {verdict.feedback[:200]}")
 
 
 def test_the_harness_environment_is_not_shown_to_the_candidate(verilog_eval_dir):
@@ -287,9 +307,9 @@ def test_the_harness_environment_is_not_shown_to_the_candidate(verilog_eval_dir)
     marker's included)."""
     env = {"REDTEAM_MARKER": f"redteam.{secrets.token_hex(4)}.environment", **os.environ}
     verdict = _stall(verilog_eval_dir, rc.VERILOG_EVAL, "include_environment", env=env)
-    assert "error" not in verdict, verdict.get("error")
-    assert Status(verdict["status"]) in rc.NON_PASS, verdict
-    shown = verdict["feedback"] + verdict["log"]
+    assert verdict.error is None, verdict.error
+    assert verdict.status in rc.NON_PASS, verdict
+    shown = verdict.feedback + verdict.log
     values = "\0".join(env.values())
     leaked = [w for w in re.findall(r"[\w-]+(?:\.[\w-]+)+", shown) if len(w) >= 6 and w in values]
-    assert not leaked, f"the environment leaked into the verdict: {leaked[:5]} in {verdict['feedback'][:200]!r}"
+    assert not leaked, f"the environment leaked into the verdict: {leaked[:5]} in {verdict.feedback[:200]!r}"
