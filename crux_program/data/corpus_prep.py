@@ -83,7 +83,10 @@ class PrepConfig:
                                  "or null to keep each spec as written")
 
     def content(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in _NOT_CONTENT}
+        """The settings that change what is kept (equivalent field mappings written either way are equal)."""
+        values = {k: v for k, v in asdict(self).items() if k not in _NOT_CONTENT}
+        values["fields"] = field_names(self.fields)
+        return values
 
 
 @dataclass(frozen=True)
