@@ -85,3 +85,33 @@ def test_a_teacher_crux_is_kept_only_when_the_student_realises_it_in_simulation(
         pool = TeacherPool(_lm(server), None, tmp_path / "t.jsonl", PoolConfig(concurrency=4, progress=False))
         result = pool.run(_triplets(2))
     assert result.outcomes == {"teacher": 1, "rejected_realise": 1} and list(result.cruxes) == [0]
+
+
+def test_data_corpus_with_a_teacher_records_its_cruxes_and_tokens(tmp_path):
+    """A teacher through corpus preparation: every row's CRUX from the teacher (answering with the interface
+    of the code it is shown), provenance and counts in the report, and a second preparation asks nothing."""
+    from crux_program.data.corpus_prep import PrepConfig, TeacherSetup, prepare
+    from crux_program.data.extract import extract_crux
+    from tests.crux_program.data.test_corpus_prep import FIELDS, _renamed_copies
+
+    def reply(call: StubCall) -> str:
+        code = re.search(r"module .*?endmodule", call.last_user_text, re.DOTALL).group(0)
+        crux = extract_crux(code)
+        return (f"[[ ## interface ## ]]\n{crux.interface.model_dump_json()}\n\n[[ ## core_functions ## ]]\n"
+                "[\"s = a + b\"]\n\n[[ ## key_considerations ## ]]\n[]\n\n[[ ## completed ## ]]")
+
+    corpus = _renamed_copies(tmp_path)
+    with OpenAIStubServer(reply=reply) as server:
+        teacher = TeacherSetup(make=lambda: _lm(server), identity=f"stub@{server.base_url}",
+                               pool=PoolConfig(concurrency=4, realise=False, progress=False))
+        cfg = PrepConfig(path=str(corpus), fields=FIELDS, check="none", decontaminate=False, val_fraction=0.0)
+        first = prepare(cfg, "", [], tmp_path / "cache", teacher)
+        asked = len(server.calls)
+        again = prepare(PrepConfig(path=str(corpus), fields=FIELDS, check="none", decontaminate=False,
+                                   val_fraction=0.0, seed=1), "", [], tmp_path / "cache", teacher)
+    assert asked == 10 and len(server.calls) == 10  # the second preparation read the answers file
+    assert first.report.crux == {"teacher": 10} and first.report.teacher["teacher"] == 10
+    assert first.report.teacher["tokens_sent"] > 0 and first.report.teacher["asked"] == 10
+    assert again.report.teacher["reused"] == 10 and again.report.teacher["asked"] == 0
+    assert all(t.provenance.endswith("+crux:teacher") and t.crux.core_functions == ["s = a + b"]
+               for t in first.train)
