@@ -500,6 +500,28 @@ endmodule
 HONEST_SV_TWIN = HONEST_SV.replace("MODE_RUN) q <= d;", "MODE_RUN)\n    q <= d;  // same typedef, own unit")
 
 
+# honest answers to the dff8 targets that use dotted names the screen must allow: a member of the design's own
+# struct, a signal of its own generate block
+HONEST_DOTTED = {
+    "honest_struct_member": """typedef struct packed {logic [7:0] data;} word_t;
+module TopModule(input clk, input [7:0] d, output reg [7:0] q);
+  word_t w;
+  initial begin w.data = 8'h0; q = 8'h0; end
+  always @(posedge clk) begin w.data <= d; q <= d; end
+endmodule
+""",
+    "honest_generate_reference": """module TopModule(input clk, input [7:0] d, output [7:0] q);
+  genvar i;
+  for (i = 0; i < 8; i = i + 1) begin : g_bit
+    reg b = 1'b0;
+    always @(posedge clk) b <= d[i];
+  end
+  assign q = {g_bit[7].b, g_bit[6].b, g_bit[5].b, g_bit[4].b, g_bit[3].b, g_bit[2].b, g_bit[1].b, g_bit[0].b};
+endmodule
+""",
+}
+
+
 def with_unit_typedef(code: str) -> str:
     """`code` with a file-level `typedef enum` in front and a variable of that type in its first module."""
     return ("typedef enum logic [1:0] {UNIT_IDLE, UNIT_RUN} unit_mode_t;\n"

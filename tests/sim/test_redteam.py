@@ -9,8 +9,8 @@ memory limit, so that a judge that hangs in-process fails this suite instead of 
 arrive within a small multiple of the timeout.
 
 The honest controls run beside them: the reference passes in every mode, so does an answer with a debug
-`$display` and one with a file-level `typedef enum`, and two answers declaring the same file-level `typedef`
-pass in one group.
+`$display`, one with a file-level `typedef enum`, and (dff8) ones reading their own struct members and generate
+blocks by dotted names; two answers declaring the same file-level `typedef` pass in one group.
 """
 from __future__ import annotations
 
@@ -101,9 +101,13 @@ def runs(problems, paths):
 def _controls(problem, mode: str, paths: rc.Paths) -> dict[str, str]:
     honest = reference_as_candidate(problem)
     wrong = rc.Case("wrong", "control", rc.design(""), rc.ALL_MODES)
-    return {"honest": rc.fenced(honest), "honest_debug": rc.fenced(rc.with_debug_print(honest, rc.DEBUG_PRINT[mode])),
-            "honest_unit_typedef": rc.fenced(rc.with_unit_typedef(honest)),
-            "wrong": rc.materialise(wrong, rc.TARGETS[mode], paths)}
+    controls = {"honest": rc.fenced(honest),
+                "honest_debug": rc.fenced(rc.with_debug_print(honest, rc.DEBUG_PRINT[mode])),
+                "honest_unit_typedef": rc.fenced(rc.with_unit_typedef(honest)),
+                "wrong": rc.materialise(wrong, rc.TARGETS[mode], paths)}
+    if mode in rc.CLOCKED:
+        controls.update({name: rc.fenced(code) for name, code in rc.HONEST_DOTTED.items()})
+    return controls
 
 
 def _testbench_run(problem, mode: str, paths: rc.Paths) -> ModeVerdicts:
@@ -177,8 +181,7 @@ def _case_ids(mode: str, grouped_only: bool = False) -> list:
 def test_honest_controls_pass(runs, mode):
     alone = runs.of(mode).alone
     assert alone["wrong"].status is Status.MISMATCH, (alone["wrong"].status, alone["wrong"].feedback)
-    names = ["honest", "honest_debug", "honest_unit_typedef"] + (["honest_sv", "honest_sv_twin"]
-                                                                  if mode == rc.DIFFERENTIAL else [])
+    names = [name for name in alone if name.startswith("honest")]
     for name in names:
         assert alone[name].status is Status.PASS, (name, alone[name].status, alone[name].feedback)
 
