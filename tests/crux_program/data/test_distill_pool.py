@@ -115,3 +115,17 @@ def test_data_corpus_with_a_teacher_records_its_cruxes_and_tokens(tmp_path):
     assert again.report.teacher["reused"] == 10 and again.report.teacher["asked"] == 0
     assert all(t.provenance.endswith("+crux:teacher") and t.crux.core_functions == ["s = a + b"]
                for t in first.train)
+
+
+def test_a_teacher_that_fails_its_first_requests_stops_the_pool_with_what_to_check(tmp_path):
+    class Down(dspy.LM):
+        def __init__(self):
+            super().__init__("stub/down", num_retries=0)
+
+        def forward(self, *args, **kwargs):
+            raise ConnectionError("connection refused")
+
+    answers = tmp_path / "t.jsonl"
+    with pytest.raises(RuntimeError, match="Check its model name, api_base and key"):
+        TeacherPool(Down(), None, answers, PoolConfig(concurrency=8, progress=False)).run(_triplets(40))
+    assert read_answers(answers) == {}  # failed calls are never written: the next run asks them again
