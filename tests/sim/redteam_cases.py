@@ -604,6 +604,7 @@ def stall_completion(name: str, target: Target) -> str:
     if name == "deep_ternary":
         return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "w ? " * 20_000 + "8'd1" + " : 8'd0" * 20_000
                       + ";\nendmodule\n")
-    if name == "include_environment":  # the preprocessor's environment pulled into the candidate's own text
-        return fenced(f"{head}\n{wrong}\nendmodule\n`include \"/proc/self/environ\"\n")
+    if name == "include_environment":  # the preprocessor's environment pulled into the candidate's own text,
+        # where its first variable parses as an expression (messages quoting a dotted name quote its value)
+        return fenced(f"{head}\n{wrong}\n  wire [7:0] w = (\n`include \"/proc/self/environ\"\n  );\nendmodule\n")
     raise KeyError(name)

@@ -306,13 +306,13 @@ def test_stall_costs_at_most_its_timeout(stalls, mode, name):
 
 def test_the_harness_environment_is_not_shown_to_the_candidate(verilog_eval_dir):
     """The judge's environment (API keys, endpoints) must not reach a candidate: one that includes
-    /proc/self/environ may find no piece of it quoted in its verdict (no dotted word of any variable's value, the
-    marker's included)."""
+    /proc/self/environ may find nothing of it quoted in its verdict. Every dotted word the verdict shows must
+    come from the candidate's own text or name a file of the run."""
     env = {"REDTEAM_MARKER": f"redteam.{secrets.token_hex(4)}.environment", **os.environ}
     verdict = _stall(verilog_eval_dir, rc.VERILOG_EVAL, "include_environment", env=env)
     assert verdict.error is None, verdict.error
     assert verdict.status in rc.NON_PASS, verdict
-    shown = verdict.feedback + verdict.log
-    values = "\0".join(env.values())
-    leaked = [w for w in re.findall(r"[\w-]+(?:\.[\w-]+)+", shown) if len(w) >= 6 and w in values]
+    own = rc.stall_completion("include_environment", rc.TARGETS[rc.VERILOG_EVAL])
+    shown = re.findall(r"[\w-]+(?:\.[\w-]+)+", verdict.feedback + verdict.log)
+    leaked = [w for w in shown if w not in own and not re.fullmatch(r"[\w-]+\.(?:sv|v|vvp|pre|txt)", w)]
     assert not leaked, f"the environment leaked into the verdict: {leaked[:5]} in {verdict.feedback[:200]!r}"
