@@ -30,7 +30,7 @@ Limits: names are numbered from the start of each module body, so a copy whose b
 a declaration inserted reads differently after that point (its containment drops); a spec paraphrased
 rather than copied shares no 13-word run; both are the known blind spots of n-gram decontamination.
 
-`python -m crux_program.data.decontaminate CORPUS --fields spec=instruction,reference=output --test DIR`
+`python -m crux_program.data.decontaminate_report CORPUS --fields spec=instruction,reference=output --test verilog_eval`
 prints the counts and the top overlaps it drops and keeps (docs/DATA.md shows them for RTL-Coder_small).
 """
 from __future__ import annotations
@@ -123,13 +123,6 @@ def code_bodies(code: str) -> list[list[str]]:
     return bodies
 
 
-def _grams(tokens: Sequence[str], n: int, sep: str) -> dict[int, str]:
-    """hash -> text of every n-gram (the whole sequence when it is shorter than n)."""
-    if len(tokens) < n:
-        return {hash(tuple(tokens)): sep.join(tokens)} if tokens else {}
-    return {hash(tuple(tokens[i:i + n])): "" for i in range(len(tokens) - n + 1)}
-
-
 def _code_grams(code: str, n: int) -> tuple[set[int], set[int]]:
     """(n-gram hashes of all bodies, hashes of whole bodies of at least one token)."""
     grams: set[int] = set()
@@ -173,8 +166,7 @@ class Decontaminator:
             grams = {hash(tuple(words[k:k + cfg.spec_n])): " ".join(words[k:k + cfg.spec_n])
                      for k in range(max(len(words) - cfg.spec_n + 1, 0))}
             self.spec.add(grams)
-            code, whole = _code_grams(p.reference, cfg.code_n)
-            self.code.add(code)
+            self.code.add(_code_grams(p.reference, cfg.code_n)[0])
             for body in code_bodies(p.reference):
                 if len(body) >= cfg.min_body_tokens:
                     self.body_owner.setdefault(hash(tuple(body)), i)
