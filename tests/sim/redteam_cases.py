@@ -5,9 +5,9 @@ Each case is a template for one attack in one spelling; `materialise` fills it i
 - `@HEADER@` / `@WRONG@`: the target's module line, and logic that drives every output with a wrong constant
   (so that any pass is unearned);
 - `@TMP@`: a host path under /tmp that the attack tries to create (`/tmp/redteam_<token>_<case>`; `@TMPBITS@`
-  the same as a number), `@CLIMB@`
-  the same path reached from the run folder by `../` steps, `@HARNESS@` a canary file outside /tmp that stands
-  for the project's own harness code, `@OUTSIDE@` the canary folder holding it, `@CASE@` the case name;
+  the same as a number, `@CLIMB@` the same reached from the run folder by `../` steps), `@HARNESS@` a canary
+  file outside /tmp that stands for the project's own harness code, `@OUTSIDE@` the canary folder holding it,
+  `@CASE@` the case name;
 - `@VERDICT@`: the verdict text of the target's trusted side as a sized hex number (no string literal a word
   list could see); `@MISMATCHES@` the key of a differential results file, likewise.
 
@@ -17,8 +17,12 @@ so that extraction keeps text after the last `endmodule` (an unterminated commen
 
 `STALLS` are judged one per child process with a memory limit (`stall_completion`): they attack the
 in-process parts of the judge (the pyslang gate, the regex screens, extraction), which must cost at most
-their timeout. `stall_completion` also builds `include_environment`, judged the same way under an
-environment holding a marker.
+their timeout. `stall_completion` also builds `include_environment`, judged the same way (its verdict may
+quote nothing of the judge's environment).
+
+Mechanisms: escape, verdict (forged verdict text or results), stream (a file or comment that swallows or
+replaces trusted code), end_simulation, hierarchical (names reaching trusted state), reference, drive_input,
+directive, harness_task, blame, unit_scope; the honest controls and `STEERING` sit at the end.
 """
 from __future__ import annotations
 
@@ -72,7 +76,6 @@ TARGETS = {
 }
 
 
-
 @dataclass(frozen=True)
 class Case:
     """One attack in one spelling: its template, the modes it targets, the verdicts that correctly refuse it."""
@@ -82,6 +85,9 @@ class Case:
     template: str
     modes: frozenset[str]
     allowed: frozenset[Status] = NON_PASS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modes", frozenset(self.modes))  # the corpus writes plain sets
 
     @property
     def grouped(self) -> bool:
