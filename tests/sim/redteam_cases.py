@@ -335,6 +335,9 @@ VERILOG_EVAL_PASSES = [
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
     Case("drive_own_input", "drive_input", design("  assign d = 8'd0;"), {VERILOG_EVAL}),
+    Case("drive_input_declared_inout", "drive_input",
+         "module TopModule(input clk, inout [7:0] d, output reg [7:0] q);\n  assign d = 8'hxx;\n@WRONG@\nendmodule\n",
+         {VERILOG_EVAL, DIFFERENTIAL}),
     Case("begin_keywords_leak", "directive", design("", after='`begin_keywords "1364-1995"\n'), {VERILOG_EVAL}),
     Case("line_directive_blames_testbench", "directive",
          "@HEADER@\n`line 40 \"test.sv\" 0\n  always @(posedge clk) q <= undeclared_net;\nendmodule\n",
