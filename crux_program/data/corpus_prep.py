@@ -36,6 +36,7 @@ from crux_program.data.degrade import degrade_spec, detect_level
 from crux_program.data.distill_pool import PoolConfig
 from crux_program.data.triplet import LEVELS, Triplet, read_jsonl, write_jsonl
 from crux_program.data.verify import CHECK_MODES, SelfCheckConfig, _iverilog_compile, self_check
+from crux_program.errors import UserError, UserPathError
 from sim.problem import Problem
 
 PREP_VERSION = 1  # bump when a step changes what it keeps: every cached preparation is then rebuilt
@@ -73,13 +74,13 @@ class PrepConfig:
 
     def __post_init__(self) -> None:
         if self.check not in CHECK_MODES:
-            raise ValueError(f"data.check={self.check!r}: choose one of {CHECK_MODES}")
+            raise UserError(f"data.check={self.check!r}: choose one of {CHECK_MODES}")
         if not 0.0 <= self.val_fraction < 1.0:
-            raise ValueError(f"data.val_fraction={self.val_fraction}: use a share in [0, 1)")
+            raise UserError(f"data.val_fraction={self.val_fraction}: use a share in [0, 1)")
         if self.levels is not None:
             bad = sorted(set(self.levels) - set(LEVELS))
             if bad or not any(w > 0 for w in self.levels.values()):
-                raise ValueError(f"data.levels={self.levels}: give positive weights for some of {LEVELS}, "
+                raise UserError(f"data.levels={self.levels}: give positive weights for some of {LEVELS}, "
                                  "or null to keep each spec as written")
 
     def content(self) -> dict:
@@ -132,7 +133,7 @@ def prepare(cfg: PrepConfig, test_name: str, test_problems: Sequence[Problem], c
     """The prepared corpus: read from the cache when this exact preparation exists, else built and cached."""
     path = Path(cfg.path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"corpus file {path} not found: pass data.path=/path/to/corpus.jsonl")
+        raise UserPathError(f"corpus file {path} not found: pass data.path=/path/to/corpus.jsonl")
     key = prep_key(cfg, test_name, test_problems, teacher)
     folder = Path(cache_root) / f"corpus-{key[:16]}"
     done = folder / "report.json"

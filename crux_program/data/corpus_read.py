@@ -16,6 +16,7 @@ from crux_program.crux import Crux
 from crux_program.data.corpus import _read_crux, rename_in_spec, rename_module
 from crux_program.data.corpus_report import CorpusReport
 from crux_program.data.triplet import top_module
+from crux_program.errors import UserError
 
 FIELDS = ("task_id", "spec", "reference", "crux", "testbench")
 REQUIRED = ("spec", "reference")
@@ -45,7 +46,7 @@ def field_names(fields: dict[str, str]) -> dict[str, str]:
     refused."""
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise ValueError(f"data.fields: unknown key(s) {unknown}; map any of {list(FIELDS)}, e.g. "
+        raise UserError(f"data.fields: unknown key(s) {unknown}; map any of {list(FIELDS)}, e.g. "
                          "data.fields='{spec: instruction, reference: output}'")
     return {k: fields.get(k) or k for k in FIELDS}
 
@@ -87,7 +88,7 @@ def check_mapping(rows: list[tuple[int, dict]], names: dict[str, str], path: Pat
         theirs = names[ours]
         if not any(theirs in row for _, row in rows):
             have = sorted({k for _, row in rows[:50] for k in row})
-            raise ValueError(f"{path}: no row has the field {theirs!r} for the {ours}; the rows have {have}. "
+            raise UserError(f"{path}: no row has the field {theirs!r} for the {ours}; the rows have {have}. "
                              f"Map it with data.fields.{ours}=NAME (e.g. data.fields='{{spec: instruction, "
                              f"reference: output}}').")
 

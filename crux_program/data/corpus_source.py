@@ -20,6 +20,7 @@ from pathlib import Path
 from crux_program.data.corpus_prep import PrepConfig, TeacherSetup, prepare
 from crux_program.data.decontaminate import DecontamConfig
 from crux_program.data.distill_pool import PoolConfig
+from crux_program.errors import UserError
 
 TEST_SOURCES = ("verilog_eval", "rtllm", "synthetic", "jsonl")
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def test_source(name: str, options: dict):
         return BenchmarkData(name=name, **opts)  # every option of that source, e.g. data.tests.rtllm.path=DIR
     if name == "jsonl":
         if not opts.get("path"):
-            raise ValueError("data.test=jsonl needs data.tests.jsonl.path=/path/to/problems.jsonl")
+            raise UserError("data.test=jsonl needs data.tests.jsonl.path=/path/to/problems.jsonl")
         return JsonlData(name="jsonl", **opts)
     if name == "synthetic":
         from crux_program.data.curriculum import SyntheticConfig
@@ -42,7 +43,7 @@ def test_source(name: str, options: dict):
 
         return SyntheticData(synthetic=SyntheticConfig(**dict(opts.get("synthetic") or {})),
                              test_split=str(opts.get("test_split", "test_seen")))
-    raise ValueError(f"data.test={name!r}: choose one of {TEST_SOURCES}")
+    raise UserError(f"data.test={name!r}: choose one of {TEST_SOURCES}")
 
 
 @dataclass
@@ -77,7 +78,7 @@ class CorpusData:
 
     def __post_init__(self) -> None:
         if self.test not in TEST_SOURCES:
-            raise ValueError(f"data.test={self.test!r}: choose one of {TEST_SOURCES}")
+            raise UserError(f"data.test={self.test!r}: choose one of {TEST_SOURCES}")
 
     def attach_run_dir(self, run_dir: str | Path) -> None:
         """Where the report goes, and (unless data.cache_dir is set) the cache: `<run_dir>/data`."""
@@ -128,6 +129,6 @@ class CorpusData:
             report.write(run_folder / "corpus_report.json")
         log.info("prepared corpus:\n%s", report.table())  # the console and run.log
         if not prepared.train and not prepared.val:
-            raise ValueError(report.nothing_left_message())
+            raise UserError(report.nothing_left_message())
         return DataSplits(train=[t.to_example() for t in prepared.train],
                           val=[t.to_example() for t in prepared.val], test=tests)

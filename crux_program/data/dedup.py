@@ -17,6 +17,7 @@ import hashlib
 import re
 
 from crux_program.data.verify import canonical_form
+from crux_program.errors import UserError
 
 DEDUP_MODES = ("near", "exact", "none")
 _SPACE = re.compile(r"\s+")
@@ -48,7 +49,7 @@ class Deduplicator:
 
     def __init__(self, mode: str = "near") -> None:
         if mode not in DEDUP_MODES:
-            raise ValueError(f"data.dedup={mode!r}: choose one of {DEDUP_MODES}")
+            raise UserError(f"data.dedup={mode!r}: choose one of {DEDUP_MODES}")
         self.mode = mode
         self._rows: set[str] = set()
         self._designs: set[str] = set()

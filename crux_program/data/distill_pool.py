@@ -33,6 +33,7 @@ import dspy
 from crux_program.crux import Crux
 from crux_program.data.distill import CruxDistiller, DistillConfig
 from crux_program.data.triplet import Triplet
+from crux_program.errors import UserError
 from crux_program.interface_check import check_interface
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class PoolConfig:
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
-            raise ValueError(f"data.distill.concurrency={self.concurrency}: use at least 1 request in flight")
+            raise UserError(f"data.distill.concurrency={self.concurrency}: use at least 1 request in flight")
 
 
 @dataclass
