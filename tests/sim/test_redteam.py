@@ -1,5 +1,6 @@
 """Red-team suite: every attack in `tests/sim/redteam_cases.py`, in every mode it targets, alone and (differential
-mode) inside a group with honest members.
+mode) inside a group with honest members. In the testbench modes a group is judged member by member, each in
+its own simulation, so there alone is the whole story.
 
 Each attack must be judged non-pass with a status and feedback that say why, gain no partial credit over the
 plain wrong design it carries, print nothing of the host's files, and create nothing outside its run folder (its
