@@ -9,8 +9,8 @@ but Icarus has more ways into the file system than any list can name (VHDL texti
 - an unprivileged user: as root, bwrap builds the mounts and `setpriv` drops to uid/gid 65534 with no
   capabilities and `no_new_privs` before the simulator starts; as any other user, bwrap's user namespace already
   leaves it unprivileged;
-- a file system of read-only `/usr` (and the `/lib`, `/bin` links), `/proc`, a minimal `/dev`, a private 16 MB
-  `/tmp`, the read-only paths the step needs (the Python environment for cocotb), and its own run folder:
+- a file system of read-only `/usr` (and the `/lib`, `/bin` links), `/dev/null` (a Python child also gets
+  `/proc` and a minimal `/dev`), a private 16 MB `/tmp`, the read-only paths the step needs (the Python environment for cocotb), and its own run folder:
   - `writable=True` (compile steps, which execute nothing the candidate wrote): the host run folder, read-write;
   - `writable=False` (steps that execute candidate code: vvp, the cocotb child): a fresh tmpfs of `quota_mb` at
     the run folder's path, holding read-only binds of what the host folder contains. Nothing it writes survives
@@ -108,7 +108,11 @@ def bwrap_argv(jail: Jail) -> list[str]:
     else:
         args += ["--unshare-all", "--disable-userns"]
     args += _system_binds()
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+    if readable:  # a Python child (cocotb) gets /proc and the usual devices; Icarus needs only /dev/null
+        args += ["--proc", "/proc", "--dev", "/dev"]
+    else:  # each of these costs milliseconds per simulation
+        args += ["--perms", "0755", "--dir", "/dev", "--dev-bind", "/dev/null", "/dev/null"]
+    args += ["--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
     for folder in _ancestors([*readable, cwd]):
         if folder != Path("/tmp") and not folder.is_relative_to("/usr"):
             args += ["--perms", "0755", "--dir", str(folder)]
