@@ -631,7 +631,7 @@ def stall_completion(name: str, target: Target) -> str:
         return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "{" * 60_000 + "8'd1" + "}" * 60_000
                       + ";\nendmodule\n")
     if name == "deep_ternary":
-        return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "w ? " * 20_000 + "8'd1" + " : 8'd0" * 20_000
+        return fenced(f"{head}\n{wrong}\n  wire [7:0] w = " + "w ? " * 15_000 + "8'd1" + " : 8'd0" * 15_000
                       + ";\nendmodule\n")
     if name == "include_environment":  # the preprocessor's environment pulled into the candidate's own text,
         # where its first variable parses as an expression (messages quoting a dotted name quote its value)

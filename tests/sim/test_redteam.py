@@ -40,7 +40,7 @@ TESTBENCH = SimConfig(mode="testbench", jobs=2, timeout_s=10, memory_mb=1024, ma
 DIFFERENTIAL = SimConfig(mode="differential", jobs=1, timeout_s=15, diff_cycles=100, max_output_bytes=200_000)
 CREDIT_SLACK = 0.05  # functional reward an attack may differ from its plain wrong design by (stimulus noise)
 STALL_TIMEOUT_S = 3.0
-STALL_BOUND_S = 3 * STALL_TIMEOUT_S + 6  # preprocess, gate, compile, run: each bounded by the timeout
+STALL_BOUND_S = 2 * STALL_TIMEOUT_S + 3  # a stall costs its timeout once (slack: one more, and start-up)
 STALL_KILL_S = 30.0  # the child is killed here: a judge that hangs fails this suite instead of hanging it
 HONEST_HARNESS = "# the project's harness code (canary)\n"
 STALL_MATRIX = ([(rc.VERILOG_EVAL, s) for s in rc.STALLS]
