@@ -314,6 +314,6 @@ def test_the_harness_environment_is_not_shown_to_the_candidate(verilog_eval_dir)
     assert verdict.error is None, verdict.error
     assert verdict.status in rc.NON_PASS, verdict
     own = rc.stall_completion("include_environment", rc.TARGETS[rc.VERILOG_EVAL])
-    shown = re.findall(r"[\w-]+(?:\.[\w-]+)+", verdict.feedback + verdict.log)
+    shown = re.findall(r"[\w-]+(?:\.[\w-]+)+", verdict.feedback + "\n" + verdict.log)
     leaked = [w for w in shown if w not in own and not re.fullmatch(r"[\w-]+\.(?:sv|v|vvp|pre|txt)", w)]
     assert not leaked, f"the environment leaked into the verdict: {leaked[:5]} in {verdict.feedback[:200]!r}"
