@@ -5,8 +5,9 @@ macro expanded, comments kept), parsed by pyslang, so a name built from macros, 
 branch, or spelled with escapes is seen as the compiler sees it. The judge then compiles exactly that text.
 
 A design may call only the system tasks and functions that synthesizable RTL and honest debug prints need
-(`ALLOWED_SYSTEM`: printing to standard output, math, conversions, `$random`, time, waveform dumps, assertion
-helpers). Everything else is refused, including every way into the file system (`$fopen`, `$readmem*`,
+(`ALLOWED_SYSTEM`: printing to standard output, math, conversions, `$random(seed)`, time, waveform dumps,
+assertion helpers). `$random` needs a seed variable of the design's own (and `$urandom` is refused): unseeded, it
+draws from the generator the testbench's stimulus comes from, and a design could steer the stimulus. Everything else is refused, including every way into the file system (`$fopen`, `$readmem*`,
 `$fwrite`, Icarus' VHDL textio `$ivlh_*`, `$dumpfile` stays: the run step's folder is a private tmpfs), every way
 to end or steer the simulation (`$finish`, `$finish_and_return`, `$stop`, `$fatal`, `$timeformat`, plusargs,
 `$system`), `$root` and `$unit`. Directives are allowed only when they change nothing outside the candidate's own
@@ -14,10 +15,11 @@ file (`ALLOWED_DIRECTIVES`; each file is its own compilation unit): `` `line `` 
 another file), `` `begin_keywords ``, `` `pragma `` and the rest are refused.
 
 A dotted name (`a.b`) is allowed only when its first part is declared, in a scope around the name (its module,
-or a block, task or function it stands in), as an instance, a generate or named block, or a variable of a
+or a block, task or function it stands in), as an instance, a named (non-generate) block, or a variable of a
 struct, union or user-defined type: such a name shadows everything above it, so the reference stays inside the
 candidate's own hierarchy. A declaration in a sibling scope (another generate branch, a task, a function) is not
-visible there, and Icarus would resolve the name upwards into the testbench. Anything else
+visible there, and a generate block may not exist after elaboration (an untaken branch, an empty loop): in both
+cases Icarus would resolve the name upwards into the testbench, so neither may start a dotted name. Anything else
 (`tb.stats1.errors`, an upward `stats1.errors`) could read or write the testbench's or the harness's state.
 
 Strings are not screened: verdict lines travel with a per-run nonce the candidate cannot know
@@ -42,12 +44,16 @@ ALLOWED_SYSTEM = frozenset(_PRINT | {
     "$atan", "$atan2", "$hypot", "$sinh", "$cosh", "$tanh", "$asinh", "$acosh", "$atanh", "$abs", "$min", "$max",
     "$bits", "$countones", "$countbits", "$onehot", "$onehot0", "$isunknown", "$left", "$right", "$low", "$high",
     "$increment", "$size", "$dimensions", "$unpacked_dimensions", "$typename",
-    "$random", "$urandom", "$urandom_range", "$dist_uniform", "$dist_normal", "$dist_exponential", "$dist_poisson",
+    "$random", "$dist_uniform", "$dist_normal", "$dist_exponential", "$dist_poisson",
     "$dist_chi_square", "$dist_t", "$dist_erlang",
     "$sformat", "$sformatf", "$swrite", "$swriteb", "$swriteh", "$swriteo", "$psprintf", "$sscanf",
     "$dumpfile", "$dumpvars", "$dumpon", "$dumpoff", "$dumpall", "$dumpflush", "$dumplimit",
     "$past", "$rose", "$fell", "$stable", "$changed", "$sampled",
 })
+# The simulator has one unseeded generator, and the testbench draws its stimulus from it: a candidate calling
+# `$random` without a seed of its own could burn draws until the stimulus is what its wrong design answers right.
+# With a seed variable (`$random(seed)`) it draws from its own state. `$urandom*` share the generator: not allowed.
+SEEDED_ONLY = frozenset({"$random"})
 ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall", "`celldefine", "`endcelldefine",
                                 "`unconnected_drive", "`nounconnected_drive"})
 _SYSTEM_TOKENS = (TokenKind.SystemIdentifier, TokenKind.RootSystemName, TokenKind.UnitSystemName)
@@ -129,8 +135,9 @@ def _is_typed_declarator(declarator) -> bool:
     return found
 
 
-def _scope_declarations(root) -> dict[tuple, set[str]]:
-    """Scope -> the names a dotted name may start with there: instances, labelled blocks, typed variables."""
+def _scope_declarations(root, generate_labels: dict[tuple, set[str]]) -> dict[tuple, set[str]]:
+    """Scope -> the names a dotted name may start with there: instances, labelled blocks, typed variables
+    (generate blocks' labels go to `generate_labels`)."""
     names: dict[tuple, set[str]] = {}
 
     def collect(node) -> bool:
@@ -138,14 +145,72 @@ def _scope_declarations(root) -> dict[tuple, set[str]]:
             return True
         kind = node.kind
         typed = kind == SyntaxKind.Declarator and _is_typed_declarator(node)
-        if kind in (SyntaxKind.InstanceName, SyntaxKind.NamedBlockClause) or typed:
+        # A generate block's label is declared around the construct, but the block exists only if elaboration
+        # takes its branch (or runs its loop): when it does not, Icarus resolves the name upwards.
+        generated = kind == SyntaxKind.NamedBlockClause and node.parent.kind == SyntaxKind.GenerateBlock
+        if generated:  # checked against the elaborated design instead (`_Elaborated`)
             owner = _owner(node)
             if owner is not None:
-                names.setdefault(_key(owner), set()).add(node.name.valueText)
+                generate_labels.setdefault(_key(owner), set()).add(node.name.valueText)
+        elif (kind in (SyntaxKind.InstanceName, SyntaxKind.NamedBlockClause) or typed) and not _member(node):
+            owner = _owner(node)
+            if owner is not None:
+                # an array (of instances, of structs) is a starter only with an index: `a.b` is not into it
+                array = kind != SyntaxKind.NamedBlockClause and len(node.dimensions) > 0
+                names.setdefault(_key(owner), set()).add(node.name.valueText + ("[]" if array else ""))
         return True
 
     root.visit(collect)
     return names
+
+
+def _member(node) -> bool:
+    """Is this declarator a member of a struct or union type (a field name, not a variable of the scope)?"""
+    node = node.parent
+    while node is not None and node.kind not in _DECLARATIONS:
+        if node.kind == SyntaxKind.StructUnionMember:
+            return True
+        node = node.parent
+    return False
+
+
+class _Elaborated:
+    """The candidate elaborated alone by pyslang (lazily: only a dotted name into a generate block asks), to tell
+    which generate blocks exist: an untaken `if`/`case` branch or a loop that runs zero times has none."""
+
+    def __init__(self, tree: pyslang.syntax.SyntaxTree) -> None:
+        self.tree = tree
+        self._blocks: dict[str, set[str]] | None = None
+        self._errors: list[int] = []
+
+    def _elaborate(self) -> dict[str, set[str]]:
+        if self._blocks is None:
+            compilation = pyslang.ast.Compilation()
+            compilation.addSyntaxTree(self.tree)
+            blocks: dict[str, set[str]] = {}
+            for instance in compilation.getRoot().topInstances:
+                live = blocks.setdefault(instance.name, set())
+                for member in instance.body:
+                    if member.kind == pyslang.ast.SymbolKind.GenerateBlock and not member.isUninstantiated:
+                        live.add(member.name)
+                    elif member.kind == pyslang.ast.SymbolKind.GenerateBlockArray and len(list(member.entries)):
+                        live.add(member.name)
+            self._errors = [d.location.offset for d in compilation.getAllDiagnostics() if d.isError()]
+            self._blocks = blocks
+        return self._blocks
+
+    def existing_block(self, module: str, label: str, node) -> bool:
+        """Does `module`'s generate block `label` exist, with no elaboration error inside the name `node`?"""
+        if label not in self._elaborate().get(module, set()):
+            return False  # uninstantiated, an empty array, or a module elaborated only below another
+        start, end = node.sourceRange.start.offset, node.sourceRange.end.offset
+        return not any(start <= offset <= end for offset in self._errors)  # an index out of the array's range
+
+
+def _module_of(node):
+    while node is not None and node.kind != SyntaxKind.ModuleDeclaration:
+        node = node.parent
+    return node
 
 
 def _visible(node, declared: dict[tuple, set[str]]) -> set[str]:
@@ -175,7 +240,15 @@ def _directive_refusal(code: str) -> str | None:
 def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
     """Check a preprocessed candidate (`code`, parsed as `tree`) against the allowlists and the dotted-name rule."""
     reason: str | None = None
-    declared = _scope_declarations(tree.root)
+    generate_labels: dict[tuple, set[str]] = {}
+    declared = _scope_declarations(tree.root, generate_labels)
+    elaborated = _Elaborated(tree)
+
+    def generate_block(node, name: str | None) -> bool:
+        """A dotted name starting at a generate block of its own module that exists after elaboration."""
+        module = _module_of(node)
+        return (name is not None and module is not None and name in generate_labels.get(_key(module), set())
+                and elaborated.existing_block(module.header.name.valueText, name, node))
 
     def visit(node) -> bool:
         nonlocal reason
@@ -184,15 +257,26 @@ def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
         if isinstance(node, pyslang.parsing.Token):
             # `\$finish ` is an escaped identifier to the parser, but Icarus calls the system task by it
             escaped_system = node.kind == TokenKind.Identifier and node.valueText.lstrip("\\").startswith("$")
-            if (node.kind in _SYSTEM_TOKENS or escaped_system) and node.valueText.lstrip("\\") not in ALLOWED_SYSTEM:
+            name = node.valueText.lstrip("\\")
+            if (node.kind in _SYSTEM_TOKENS or escaped_system) and (
+                    name not in ALLOWED_SYSTEM or escaped_system and name in SEEDED_ONLY):
                 reason = (f"{node.valueText.lstrip(chr(92))}: this system task/function is not allowed in candidate code (files, "
                           "simulation control and the testbench's scope are the testbench's)")
             return True
+        if node.kind == SyntaxKind.SystemName and node.systemIdentifier.valueText in SEEDED_ONLY:
+            call = node.parent
+            args = call.arguments if call.kind == SyntaxKind.InvocationExpression else None
+            if args is None or not len(args.parameters):
+                reason = (f"{node.systemIdentifier.valueText} without a seed argument draws from the generator the "
+                          "testbench's stimulus comes from: pass a seed variable of the design's own")
+                return False
         if node.kind == SyntaxKind.ScopedName and node.separator.kind == TokenKind.Dot:
             first = _leftmost(node)
             name = first.identifier.valueText if first.kind in (SyntaxKind.IdentifierName,
                                                                 SyntaxKind.IdentifierSelectName) else None
-            if name is None or name not in _visible(node, declared):
+            indexed = first.kind == SyntaxKind.IdentifierSelectName
+            starter = None if name is None else name + ("[]" if indexed else "")
+            if starter is None or starter not in _visible(node, declared) and not generate_block(node, name):
                 reason = (f"{str(node).strip()}: a hierarchical name must start at an instance, block or struct "
                           "variable declared in a scope around it (it would reach the testbench's state)")
                 return False
