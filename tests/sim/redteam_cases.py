@@ -309,6 +309,11 @@ VERILOG_EVAL_PASSES = [
     Case("reference_outputs_via_untaken_else_generate", "hierarchical",
          "@HEADER@\n  if (1) begin : g0 end else begin : good1 end\n  always @* q = good1.q;\nendmodule\n",
          {VERILOG_EVAL}),
+    # the decoy is a generate block that pyslang elaborates and Icarus does not ($bits of an unpacked type: 4 to
+    # pyslang, not to Icarus), with the member the dotted name asks for
+    Case("reference_outputs_via_generate_the_tools_disagree_on", "hierarchical",
+         "@HEADER@\n  typedef logic t_t [0:3];\n  if ($bits(t_t) == 4) begin : good1\n    wire [7:0] q = 8'd0;\n"
+         "  end\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     # the decoy is a member of a struct or union variable: declared around the name, but not a name of the scope
     Case("reference_outputs_via_struct_member", "hierarchical",
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n  struct packed {s_t good1;} holder;\n"
