@@ -314,6 +314,9 @@ VERILOG_EVAL_PASSES = [
     Case("reference_outputs_via_generate_the_tools_disagree_on", "hierarchical",
          "@HEADER@\n  typedef logic t_t [0:3];\n  if ($bits(t_t) == 4) begin : good1\n    wire [7:0] q = 8'd0;\n"
          "  end\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_generate_the_tools_disagree_on_variable", "hierarchical",
+         "@HEADER@\n  logic [1:0] arr [0:3];\n  if ($bits(arr) == 8) begin : good1\n    wire [7:0] q = 8'd0;\n"
+         "  end\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     # the decoy is a member of a struct or union variable: declared around the name, but not a name of the scope
     Case("reference_outputs_via_struct_member", "hierarchical",
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n  struct packed {s_t good1;} holder;\n"
