@@ -50,6 +50,7 @@ class SimResult:
 
     def verdict_row(self) -> dict:
         """The line written to VERDICTS.jsonl (the CLI's public format)."""
+        from sim.cache import simulator_version  # here: sim.cache imports this module
         return {
             "task_id": self.task_id,
             "passed": self.passed,
@@ -57,6 +58,7 @@ class SimResult:
             "mismatches": self.mismatches,
             "samples": self.samples,
             "seconds": round(self.seconds, 4),
+            "simulator": simulator_version(),  # which Icarus judged it: verdicts differ between releases
         }
 
     def to_dict(self) -> dict:

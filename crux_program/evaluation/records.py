@@ -71,6 +71,7 @@ class VerdictRecord:
     reward_format: float = 0.0
     reward_compile: float = 0.0
     reward_functional: float = 0.0
+    simulator: str = ""  # the Icarus release that judged it (`iverilog -V`'s first line)
 
     @classmethod
     def from_result(cls, result: SimResult, sample_index: int) -> "VerdictRecord":
@@ -79,7 +80,8 @@ class VerdictRecord:
         return cls(task_id=row["task_id"], sample_index=sample_index, passed=row["passed"],
                    status=row["status"], mismatches=row["mismatches"], samples=row["samples"],
                    seconds=row["seconds"], feedback=result.feedback, reward_format=round(parts.format, 4),
-                   reward_compile=round(parts.compile, 4), reward_functional=round(parts.functional, 4))
+                   reward_compile=round(parts.compile, 4), reward_functional=round(parts.functional, 4),
+                   simulator=row["simulator"])
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -91,7 +93,8 @@ class VerdictRecord:
                    samples=int(d.get("samples", 0)), seconds=float(d.get("seconds", 0.0)),
                    feedback=d.get("feedback", ""), reward_format=float(d.get("reward_format", 0.0)),
                    reward_compile=float(d.get("reward_compile", 0.0)),
-                   reward_functional=float(d.get("reward_functional", 0.0)))
+                   reward_functional=float(d.get("reward_functional", 0.0)),
+                   simulator=str(d.get("simulator", "")))
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

@@ -24,6 +24,12 @@ REPORT_FILE = "report.md"
 PLOT_FILE = "report.png"
 
 
+def _simulator() -> str:
+    from sim.cache import simulator_version
+
+    return simulator_version()
+
+
 @dataclass(frozen=True)
 class ProblemScore:
     """How one problem fared: n samples, c passed, and the status of each sample."""
@@ -57,6 +63,7 @@ class EvalMetrics:
     missing_samples: int = 0
     missing: list[str] = field(default_factory=list)
     complete: bool = True
+    simulator: str = field(default_factory=lambda: _simulator())  # the Icarus release that judged every verdict
 
     @property
     def pass_at_1(self) -> float:

@@ -42,7 +42,8 @@ def test_score_samples_with_bad_lines(verilog_eval_dir, tmp_path):
     rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert [r["task_id"] for r in rows] == ["Prob034_dff8", "Prob001_zero", "Prob001_zero"]
     assert [r["status"] for r in rows] == ["no_code", "pass", "mismatch"]
-    assert set(rows[0]) == {"task_id", "passed", "status", "mismatches", "samples", "seconds", "feedback"}
+    assert set(rows[0]) == {"task_id", "passed", "status", "mismatches", "samples", "seconds", "feedback", "simulator"}
+    assert rows[0]["simulator"].startswith("Icarus Verilog version")
 
 
 def test_score_references_rtllm(rtllm_dir, tmp_path):
