@@ -40,6 +40,11 @@ class DocCommand:
             return self.text.split()
 
     @property
+    def key(self) -> str:
+        """The command's words on one line (comments dropped): what tests match, stable when lines move."""
+        return " ".join(self.words)
+
+    @property
     def program(self) -> list[str]:
         """The words after leading VAR=value assignments and `time`."""
         words = self.words

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs_commands import REPO, DocCommand, Plan
 from tests.user_commands import Finished, run_command
 
-# (place in the docs, what the newcomer is doing), in the order of the page.
+# (a pattern on a README command, what the newcomer is doing), in the order of the page.
 FIRST_HOUR = [
-    ("README.md:52", "The main job, as the README's first command runs it"),
-    ("README.md:57", "An offline plumbing check on VerilogEval with the untrained tiny model"),
-    ("README.md:134", "Evaluating what that run's compiler wrote, through program.state"),
-    ("README.md:91", "A served model (the stand-in server plays `vllm serve`), with the default compiler"),
-    ("README.md:144", "A sweep over two temperatures of the served model"),
-    ("README.md:143", "Both programs side by side, untrained"),
-    ("README.md:60", "Building the curriculum and printing its table"),
+    (r"run\.py$", "The main job, as the README's first command runs it"),
+    (r"run\.py data=verilog_eval data\.limit=5 lm=tiny compiler=none$",
+     "An offline plumbing check on VerilogEval with the untrained tiny model"),
+    (r"run\.py program\.state=", "Evaluating what that run's compiler wrote, through program.state"),
+    (r"run\.py lm=openai lm\.model=Qwen/\S+ lm\.api_base=\S+ data=verilog_eval",
+     "A served model (the stand-in server plays `vllm serve`), with the default compiler"),
+    (r"run\.py -m lm=openai", "A sweep over two temperatures of the served model"),
+    (r"run\.py -m program=crux,direct", "Both programs side by side, untrained"),
+    (r"run\.py task=make_data", "Building the curriculum and printing its table"),
 ]
-_TAIL_LINES = 28
+_TAIL_LINES = 40
+_PROGRESS = re.compile(r"\d+%\|")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Step:
     command: str
     added: str
     finished: Finished
+    where: str = ""
 
 
 class Transcript:
@@ -45,16 +48,19 @@ class Transcript:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.steps: dict[str, Step] = {}
+        self.url = ""  # the stand-in server's address, written http://127.0.0.1:PORT/v1 on the page
         self.slips: list[Step] = []
 
     def add(self, command: DocCommand, plan: Plan, finished: Finished) -> None:
-        titles = dict(FIRST_HOUR)
-        if command.where in titles:
-            documented = " ".join(shlex.split(command.text, comments=True))
-            self.steps[command.where] = Step(titles[command.where], documented, " ".join(plan.extra), finished)
+        if not command.where.startswith("README.md"):
+            return
+        for pattern, title in FIRST_HOUR:
+            if re.search(pattern, command.key) and pattern not in self.steps:
+                self.steps[pattern] = Step(title, command.key, " ".join(plan.extra), finished, command.where)
 
     def mistakes(self, url: str) -> None:
-        """A newcomer's slips, each followed by the command its message suggests."""
+        """A newcomer's slips, each followed by the command its message suggests (`url`: the stand-in's)."""
+        self.url = url
         mine = self.tmp / "my_problems.jsonl"
         mine.write_text(json.dumps({"task_id": "wire_it", "instruction": "Module wire_it: output b follows input a.",
                                     "output": "module wire_it(input a, output b);\n  assign b = a;\nendmodule\n"})
@@ -68,17 +74,17 @@ class Transcript:
               "lm=tiny", "lm.max_tokens=12"]),
             ("A served model whose server is not up", ["lm=openai", "lm.model=my-model",
                                                       "lm.api_base=http://127.0.0.1:9/v1"]),
-            ("A hosted model without its key", ["lm=openai", "lm.model=openai/gpt-4o-mini"]),
-            ("A curriculum too small to have a test split", ["data.synthetic.size=60", "compiler=none"]),
         ]
         for title, overrides in slips:
-            finished = run_command(["python", "run.py", *overrides, where], drop_env=("OPENAI_API_KEY",))
-            self.slips.append(Step(title, "python run.py " + " ".join(overrides), "", finished))
+            finished = run_command(["python", "run.py", *overrides, where], drop_env=("OPENAI_API_KEY",), merge=True)
+            self.slips.append(Step(title, self._clean("python run.py " + " ".join(overrides)), "", finished))
 
     def _clean(self, text: str) -> str:
         text = text.replace(str(self.tmp), "/tmp/first-hour").replace(str(REPO), ".")
+        text = text.replace("\x1b[A", "")
         lines = [line.split("\r")[-1] for line in text.splitlines()]  # a progress bar's last state
-        lines = [line for line in lines if line.strip()]
+        # Progress bars update in place on a terminal; captured, each update is a line: keep the finished ones.
+        lines = [line for line in lines if line.strip() and not (_PROGRESS.search(line) and "100%|" not in line)]
         if len(lines) > _TAIL_LINES:
             lines = [f"... ({len(lines) - _TAIL_LINES} lines above)"] + lines[-_TAIL_LINES:]
         return "\n".join(lines)
@@ -91,18 +97,19 @@ class Transcript:
                "vLLM, a small curriculum, a few problems, short answers), and what it printed (the last lines; the "
                "run's folders are under `/tmp/first-hour`). The untrained tiny model scores 0: these runs show the "
                "plumbing, not a model's skill; docs/RESULTS.md has the measured figures.", ""]
-        for where, _ in FIRST_HOUR:
-            if where in self.steps:
-                out += self._step(self.steps[where], where)
+        for pattern, _ in FIRST_HOUR:
+            if pattern in self.steps:
+                out += self._step(self.steps[pattern])
         out += ["## Mistakes, and what the messages say", "",
                 "Each slip ends with one line naming the file and line or the setting and what to run instead, and "
                 "exit status 2 (no traceback; `HYDRA_FULL_ERROR=1` shows it).", ""]
         for step in self.slips:
-            out += self._step(step, None)
+            out += self._step(step)
         return "\n".join(out) + "\n"
 
-    def _step(self, step: Step, where: str | None) -> list[str]:
-        lines = [f"### {step.title}" + (f" ({where})" if where else ""), "", "```", f"$ {step.command}"]
+    def _step(self, step: Step) -> list[str]:
+        lines = [f"### {step.title}" + (f" ({step.where.split(':')[0]})" if step.where else ""), "", "```",
+                 f"$ {step.command}"]
         lines += ["```", ""]
         if step.added:
             lines += [f"Run here with `{step.added}` added.", ""]
@@ -112,7 +119,9 @@ class Transcript:
     def write(self, also: Path | None) -> None:
         """Write the page into the test's folder, and to `also` (docs/FIRST_HOUR.md) when given."""
         text = self.render()
-        text = re.sub(r"http://127\.0\.0\.1:\d+/v1", "http://127.0.0.1:PORT/v1", text) if also else text
+        if self.url:  # its port changes with every run; Hydra's sweep lines escape the colons
+            port = self.url.rsplit(":", 1)[1].split("/")[0]
+            text = text.replace(f":{port}/v1", ":PORT/v1").replace(f"\\:{port}/v1", "\\:PORT/v1")
         (self.tmp / "FIRST_HOUR.md").write_text(text, encoding="utf-8")
         if also is not None:
             also.write_text(text, encoding="utf-8")

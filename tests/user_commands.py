@@ -26,16 +26,20 @@ class Finished:
 
 
 def run_command(argv: list[str], env: dict[str, str] | None = None, timeout: int = 600,
-                drop_env: tuple[str, ...] = ()) -> Finished:
-    """Run `argv` (its first word `python` means this interpreter) from the repository root."""
+                drop_env: tuple[str, ...] = (), merge: bool = False) -> Finished:
+    """Run `argv` (its first word `python` means this interpreter) from the repository root.
+
+    merge: stderr into stdout, interleaved as a terminal shows them (`stderr` is then empty).
+    """
     full_env = {k: v for k, v in os.environ.items() if k not in drop_env}
     full_env.update(OFFLINE)
     full_env.update(env or {})
     if argv[0] in ("python", ".venv/bin/python"):
         argv = [sys.executable, *argv[1:]]
-    proc = subprocess.run(argv, cwd=REPO, env=full_env, text=True, capture_output=True, timeout=timeout,
+    proc = subprocess.run(argv, cwd=REPO, env=full_env, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT if merge else subprocess.PIPE, timeout=timeout,
                           stdin=subprocess.DEVNULL)
-    return Finished(proc.returncode, proc.stdout, proc.stderr)
+    return Finished(proc.returncode, proc.stdout, proc.stderr or "")
 
 
 def run_py(*overrides: str, **kwargs) -> Finished:
