@@ -18,8 +18,10 @@ A dotted name (`a.b`) is allowed only when its first part is declared, in a scop
 or a block, task or function it stands in), as an instance, a named (non-generate) block, or a variable of a
 struct, union or user-defined type: such a name shadows everything above it, so the reference stays inside the
 candidate's own hierarchy. A declaration in a sibling scope (another generate branch, a task, a function) is not
-visible there, and a generate block may not exist after elaboration (an untaken branch, an empty loop): in both
-cases Icarus would resolve the name upwards into the testbench, so neither may start a dotted name. Anything else
+visible there, and a generate block exists only if elaboration takes its branch or runs its loop, which depends
+on constant expressions that tools evaluate differently (`$bits` of an unpacked type): where it does not exist,
+Icarus resolves the name upwards into the testbench. So neither may start a dotted name: an honest design that
+reads `g[3].x` from outside its generate loop is refused (rare in answers; a known limit). Anything else
 (`tb.stats1.errors`, an upward `stats1.errors`) could read or write the testbench's or the harness's state.
 
 Strings are not screened: verdict lines travel with a per-run nonce the candidate cannot know
@@ -135,9 +137,9 @@ def _is_typed_declarator(declarator) -> bool:
     return found
 
 
-def _scope_declarations(root, generate_labels: dict[tuple, set[str]]) -> dict[tuple, set[str]]:
-    """Scope -> the names a dotted name may start with there: instances, labelled blocks, typed variables
-    (generate blocks' labels go to `generate_labels`)."""
+def _scope_declarations(root) -> dict[tuple, set[str]]:
+    """Scope -> the names a dotted name may start with there: instances, labelled (non-generate) blocks, typed
+    variables; an array's name is kept as `name[]` (a starter only with an index)."""
     names: dict[tuple, set[str]] = {}
 
     def collect(node) -> bool:
@@ -146,13 +148,10 @@ def _scope_declarations(root, generate_labels: dict[tuple, set[str]]) -> dict[tu
         kind = node.kind
         typed = kind == SyntaxKind.Declarator and _is_typed_declarator(node)
         # A generate block's label is declared around the construct, but the block exists only if elaboration
-        # takes its branch (or runs its loop): when it does not, Icarus resolves the name upwards.
+        # takes its branch (or runs its loop): when it does not, Icarus resolves the name upwards. Never a starter.
         generated = kind == SyntaxKind.NamedBlockClause and node.parent.kind == SyntaxKind.GenerateBlock
-        if generated:  # checked against the elaborated design instead (`_Elaborated`)
-            owner = _owner(node)
-            if owner is not None:
-                generate_labels.setdefault(_key(owner), set()).add(node.name.valueText)
-        elif (kind in (SyntaxKind.InstanceName, SyntaxKind.NamedBlockClause) or typed) and not _member(node):
+        starter = kind in (SyntaxKind.InstanceName, SyntaxKind.NamedBlockClause) and not generated or typed
+        if starter and not _member(node):
             owner = _owner(node)
             if owner is not None:
                 # an array (of instances, of structs) is a starter only with an index: `a.b` is not into it
@@ -172,39 +171,6 @@ def _member(node) -> bool:
             return True
         node = node.parent
     return False
-
-
-class _Elaborated:
-    """The candidate elaborated alone by pyslang (lazily: only a dotted name into a generate block asks), to tell
-    which generate blocks exist: an untaken `if`/`case` branch or a loop that runs zero times has none."""
-
-    def __init__(self, tree: pyslang.syntax.SyntaxTree) -> None:
-        self.tree = tree
-        self._blocks: dict[str, set[str]] | None = None
-        self._errors: list[int] = []
-
-    def _elaborate(self) -> dict[str, set[str]]:
-        if self._blocks is None:
-            compilation = pyslang.ast.Compilation()
-            compilation.addSyntaxTree(self.tree)
-            blocks: dict[str, set[str]] = {}
-            for instance in compilation.getRoot().topInstances:
-                live = blocks.setdefault(instance.name, set())
-                for member in instance.body:
-                    if member.kind == pyslang.ast.SymbolKind.GenerateBlock and not member.isUninstantiated:
-                        live.add(member.name)
-                    elif member.kind == pyslang.ast.SymbolKind.GenerateBlockArray and len(list(member.entries)):
-                        live.add(member.name)
-            self._errors = [d.location.offset for d in compilation.getAllDiagnostics() if d.isError()]
-            self._blocks = blocks
-        return self._blocks
-
-    def existing_block(self, module: str, label: str, node) -> bool:
-        """Does `module`'s generate block `label` exist, with no elaboration error inside the name `node`?"""
-        if label not in self._elaborate().get(module, set()):
-            return False  # uninstantiated, an empty array, or a module elaborated only below another
-        start, end = node.sourceRange.start.offset, node.sourceRange.end.offset
-        return not any(start <= offset <= end for offset in self._errors)  # an index out of the array's range
 
 
 def _module_of(node):
@@ -240,15 +206,7 @@ def _directive_refusal(code: str) -> str | None:
 def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
     """Check a preprocessed candidate (`code`, parsed as `tree`) against the allowlists and the dotted-name rule."""
     reason: str | None = None
-    generate_labels: dict[tuple, set[str]] = {}
-    declared = _scope_declarations(tree.root, generate_labels)
-    elaborated = _Elaborated(tree)
-
-    def generate_block(node, name: str | None) -> bool:
-        """A dotted name starting at a generate block of its own module that exists after elaboration."""
-        module = _module_of(node)
-        return (name is not None and module is not None and name in generate_labels.get(_key(module), set())
-                and elaborated.existing_block(module.header.name.valueText, name, node))
+    declared = _scope_declarations(tree.root)
 
     def visit(node) -> bool:
         nonlocal reason
@@ -276,7 +234,7 @@ def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
                                                                 SyntaxKind.IdentifierSelectName) else None
             indexed = first.kind == SyntaxKind.IdentifierSelectName
             starter = None if name is None else name + ("[]" if indexed else "")
-            if starter is None or starter not in _visible(node, declared) and not generate_block(node, name):
+            if starter is None or starter not in _visible(node, declared):
                 reason = (f"{str(node).strip()}: a hierarchical name must start at an instance, block or struct "
                           "variable declared in a scope around it (it would reach the testbench's state)")
                 return False

@@ -34,8 +34,8 @@ from sim.sandbox import run_sandboxed
 
 IVERILOG_FLAGS = ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"]
 _PREPROCESS_FAILED = 97  # exit status of the jailed script when `iverilog -E` failed
-# What the harness puts in front of the expanded candidate (octal escapes for printf: a backtick in `sh -c`)
-CANDIDATE_PROLOGUE = "\\140resetall\\n\\140line 1 \"{name}\" 0\\n"
+# Compiled just before the expanded candidate: its directives start from the defaults, as in the first position
+CANDIDATE_PROLOGUE = "`resetall\n"
 _VERDICT_LITERAL = '"Mismatches:'  # how the testbench's verdict string starts
 OFFICIAL_TIMEOUT_S = 30.0
 _MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
@@ -179,18 +179,18 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
                   max_file_mb=config.max_file_mb, isolation=config.isolation)
     tb_top = (problem.tb_top or "tb") + (suffix if (problem.tb_top or "tb") in trusted else "")
-    expanded = workdir / "expanded.sv"
-    prologue = CANDIDATE_PROLOGUE.format(name=sample.name)
-    script = (f"iverilog -E -o {expanded.name} {raw.name} || exit {_PREPROCESS_FAILED}; "
-              f"{{ printf '{prologue}'; cat {expanded.name}; }} > {sample.name} && exec iverilog "
-              f"{' '.join(IVERILOG_FLAGS)} -s {tb_top} -o {binary.name} {test.name} {ref.name} {sample.name}")
+    prologue = workdir / "prologue.sv"
+    prologue.write_text(CANDIDATE_PROLOGUE)
+    script = (f"iverilog -E -o {sample.name} {raw.name} || exit {_PREPROCESS_FAILED}; exec iverilog "
+              f"{' '.join(IVERILOG_FLAGS)} -s {tb_top} -o {binary.name} {test.name} {ref.name} {prologue.name} "
+              f"{sample.name}")
     comp = run_sandboxed(["sh", "-c", script], workdir, config.timeout_s, **limits)
     log, seconds = comp.output, comp.seconds
     if not comp.timed_out and comp.returncode == _PREPROCESS_FAILED:
         status = Status.SYNTAX_ERROR if "syntax error" in log else Status.COMPILE_ERROR
         return TestbenchRun(status, 0, 0, log, seconds, False, "S" if status is Status.SYNTAX_ERROR else "C")
-    if vet is not None and expanded.is_file() and not comp.timed_out:
-        verdict = vet(expanded.read_text(errors="replace"))
+    if vet is not None and sample.is_file() and not comp.timed_out:
+        verdict = vet(sample.read_text(errors="replace"))
         if verdict is not None:
             return verdict
     if comp.timed_out:

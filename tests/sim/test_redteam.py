@@ -107,7 +107,7 @@ def _controls(problem, mode: str, paths: rc.Paths) -> dict[str, str]:
                 "honest_unit_typedef": rc.fenced(rc.with_unit_typedef(honest)),
                 "wrong": rc.materialise(wrong, rc.TARGETS[mode], paths)}
     if mode in rc.CLOCKED:
-        controls.update({name: rc.fenced(code) for name, code in rc.HONEST_DOTTED.items()})
+        controls.update({name: rc.fenced(code) for name, code in {**rc.HONEST_DOTTED, **rc.LIMIT_DOTTED}.items()})
     return controls
 
 
@@ -178,6 +178,13 @@ def _case_ids(mode: str, grouped_only: bool = False) -> list:
 
 
 # -- tests ----------------------------------------------------------------------------------------------------
+def test_a_generate_block_read_from_outside_is_refused_as_documented(runs):
+    """The screen's known limit: `g[7].b` from outside the loop is refused (it cannot tell whether the block will
+    exist after elaboration), with a reason a user can act on."""
+    verdict = runs.of(rc.VERILOG_EVAL).alone["limit_generate_reference"]
+    assert verdict.status is Status.RUNTIME_ERROR and "hierarchical name" in verdict.feedback, verdict.feedback
+
+
 @pytest.mark.parametrize("mode", [rc.VERILOG_EVAL, rc.RTLLM, rc.DIFFERENTIAL])
 def test_honest_controls_pass(runs, mode):
     alone = runs.of(mode).alone
