@@ -317,6 +317,12 @@ VERILOG_EVAL_PASSES = [
     Case("reference_outputs_via_generate_the_tools_disagree_on_variable", "hierarchical",
          "@HEADER@\n  logic [1:0] arr [0:3];\n  if ($bits(arr) == 8) begin : good1\n    wire [7:0] q = 8'd0;\n"
          "  end\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    # the decoy is a gate or UDP instance: an instance name to the parser, no scope to Icarus
+    Case("reference_outputs_via_gate_instance", "hierarchical",
+         "@HEADER@\n  wire o1;\n  and good1 (o1, clk, clk);\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
+    Case("reference_outputs_via_udp_instance", "hierarchical",
+         "primitive buf1 (output o, input i);\n  table 0 : 0; 1 : 1; endtable\nendprimitive\n"
+         "@HEADER@\n  wire o1;\n  buf1 good1 (o1, clk);\n  always @* q = good1.q;\nendmodule\n", {VERILOG_EVAL}),
     # the decoy is a member of a struct or union variable: declared around the name, but not a name of the scope
     Case("reference_outputs_via_struct_member", "hierarchical",
          "@HEADER@\n  typedef struct packed {logic [7:0] q;} s_t;\n  struct packed {s_t good1;} holder;\n"
