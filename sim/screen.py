@@ -10,7 +10,9 @@ assertion helpers). `$random` needs a seed variable of the design's own (and `$u
 draws from the generator the testbench's stimulus comes from, and a design could steer the stimulus. Everything else is refused, including every way into the file system (`$fopen`, `$readmem*`,
 `$fwrite`, Icarus' VHDL textio `$ivlh_*`, `$dumpfile` stays: the run step's folder is a private tmpfs), every way
 to end or steer the simulation (`$finish`, `$finish_and_return`, `$stop`, `$fatal`, `$timeformat`, plusargs,
-`$system`), `$root` and `$unit`. Directives are allowed only when they change nothing outside the candidate's own
+`$system`), `$root` and `$unit`. `force`/`release`, the bidirectional switches (`tran`, `rtran`, `tranif*`) and
+`alias` are refused too: Icarus collapses a port with the testbench's net outside it, so forcing or switching an
+input changes the stimulus the reference sees as well. Directives are allowed only when they change nothing outside the candidate's own
 file (`ALLOWED_DIRECTIVES`; each file is its own compilation unit): `` `line `` (which makes the compiler blame
 another file), `` `begin_keywords ``, `` `pragma `` and the rest are refused.
 
@@ -59,6 +61,14 @@ SEEDED_ONLY = frozenset({"$random"})
 ALLOWED_DIRECTIVES = frozenset({"`timescale", "`default_nettype", "`resetall", "`celldefine", "`endcelldefine",
                                 "`unconnected_drive", "`nounconnected_drive"})
 _SYSTEM_TOKENS = (TokenKind.SystemIdentifier, TokenKind.RootSystemName, TokenKind.UnitSystemName)
+# Constructs that reach back through a port into the testbench's own net (Icarus collapses a port with the net
+# outside it): `force d = 0` on an input, or a bidirectional switch from an input to a supply net, changes the
+# stimulus the reference sees too, and an all-zero design then passes. Synthesizable RTL needs none of them.
+REFUSED_KEYWORDS = {TokenKind.ForceKeyword: "force", TokenKind.ReleaseKeyword: "release",
+                    TokenKind.TranKeyword: "tran", TokenKind.TranIf0Keyword: "tranif0",
+                    TokenKind.TranIf1Keyword: "tranif1", TokenKind.RtranKeyword: "rtran",
+                    TokenKind.RtranIf0Keyword: "rtranif0", TokenKind.RtranIf1Keyword: "rtranif1",
+                    TokenKind.AliasKeyword: "alias"}
 _TYPED = (SyntaxKind.NamedType, SyntaxKind.StructType, SyntaxKind.UnionType)
 _DECLARATIONS = (SyntaxKind.DataDeclaration, SyntaxKind.ImplicitAnsiPort, SyntaxKind.PortDeclaration,
                  SyntaxKind.NetDeclaration)
@@ -215,6 +225,10 @@ def screen_tree(tree: pyslang.syntax.SyntaxTree, code: str) -> ScreenVerdict:
         if isinstance(node, pyslang.parsing.Token):
             # `\$finish ` is an escaped identifier to the parser, but Icarus calls the system task by it
             escaped_system = node.kind == TokenKind.Identifier and node.valueText.lstrip("\\").startswith("$")
+            if node.kind in REFUSED_KEYWORDS:
+                reason = (f"{REFUSED_KEYWORDS[node.kind]}: not allowed in candidate code (through a port it reaches "
+                          "the testbench's own nets: forcing or switching an input changes the stimulus itself)")
+                return True
             name = node.valueText.lstrip("\\")
             if (node.kind in _SYSTEM_TOKENS or escaped_system) and (
                     name not in ALLOWED_SYSTEM or escaped_system and name in SEEDED_ONLY):

@@ -212,3 +212,16 @@ def test_a_crash_after_a_printed_verdict_line_is_not_a_pass(problem, monkeypatch
     assert run.status is Status.RUNTIME_ERROR, run.status  # the printed line is unsigned: no verdict at all
     assert ve._unproven_pass(ve.OfficialClass(".", 0, 41), "Mismatches: 0 in 41 samples\n", -11, 1) == \
         "the simulator did not finish cleanly (exit status -11)"  # and a signed one before a crash is no pass
+
+
+@pytest.mark.parametrize("reach", ["initial force d = 8'd0;",
+                                   "supply0 [7:0] g;\n  tran t0 (d[0], g[0]); tran t7 (d[7], g[7]);",
+                                   "supply0 g;\n  genvar i;\n  for (i = 0; i < 8; i = i + 1) begin : s\n"
+                                   "    rtranif1 r (d[i], g, 1'b1);\n  end"])
+def test_a_candidate_cannot_change_the_stimulus_through_its_input_port(problem, reach):
+    """Icarus collapses an input port with the testbench's net: forcing it, or switching it to a supply net, gave
+    the reference the same zeros as the all-zero design, which then passed."""
+    zero = HEADER + "  initial q = 8'd0;\n  always @(posedge clk) q <= 8'd0;\n  " + reach + "\nendmodule\n"
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        r = verifier.check(problem, zero)
+    assert r.status is Status.RUNTIME_ERROR and "refused" in r.feedback, (r.status, r.feedback)
