@@ -369,6 +369,13 @@ VERILOG_EVAL_PASSES = [
          "module TopModule(input clk, input [7:0] d, output [7:0] q);\n  RefModule r (.clk(clk), .d(d), .q(q));\n"
          "endmodule\n", {VERILOG_EVAL}),
     Case("drive_own_input", "drive_input", design("  assign d = 8'd0;"), {VERILOG_EVAL}),
+    # Icarus collapses an input port with the testbench's net: a force on it feeds the reference the same value
+    Case("force_own_input", "drive_input", design("  initial force d = 8'h00;"), {VERILOG_EVAL, DIFFERENTIAL}),
+    Case("drive_input_supply_strength", "drive_input", design("  assign (supply0, supply1) d = 8'h00;"),
+         {VERILOG_EVAL, DIFFERENTIAL}),
+    Case("drive_input_switch_to_supply", "drive_input",
+         design("  supply0 gnd;\n  genvar i;\n  for (i = 0; i < 8; i = i + 1) begin : g\n    tran t (d[i], gnd);\n"
+                "  end"), {VERILOG_EVAL}),
     Case("drive_input_declared_inout", "drive_input",
          "module TopModule(input clk, inout [7:0] d, output reg [7:0] q);\n  assign d = 8'hxx;\n@WRONG@\nendmodule\n",
          {VERILOG_EVAL, DIFFERENTIAL}),
