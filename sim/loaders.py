@@ -5,6 +5,7 @@ RTLLM data files are referenced by absolute path and copied into each run folder
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -191,3 +192,27 @@ def reference_body(problem: Problem) -> str:
     if end is None:
         raise BenchmarkLayoutError(f"{problem.task_id}: the header of {problem.reference_top} never ends with ';'")
     return source[end.end():].lstrip("\n")
+
+
+_NAMED_CONNECTION = re.compile(r"\.\s*([A-Za-z_][\w$]*)\s*\(")
+
+
+@functools.lru_cache(maxsize=512)
+def instance_names(testbench: str) -> tuple[str, ...]:
+    """The instance names a (trusted) testbench declares (`good1`, `stim1`, `top_module1`), minus any that is
+    also a port name in one of its named connections (renaming those would rename the port).
+
+    A candidate names them to reach the testbench's state upwards (`good1.q` from inside the design resolves to
+    the reference's outputs), so every simulation gives them a fresh suffix like the trusted modules."""
+    import pyslang
+
+    found: list[str] = []
+
+    def collect(node) -> bool:
+        if not isinstance(node, pyslang.parsing.Token) and node.kind == pyslang.syntax.SyntaxKind.InstanceName:
+            found.append(node.name.valueText)
+        return True
+
+    pyslang.syntax.SyntaxTree.fromText(testbench).root.visit(collect)
+    ports = set(_NAMED_CONNECTION.findall(testbench))
+    return tuple(dict.fromkeys(n for n in found if n and n not in ports))

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 from sim.config import SimConfig
-from sim.loaders import hidden_suffix, module_defs, suffix_names
+from sim.loaders import hidden_suffix, instance_names, module_defs, suffix_names
 from sim.problem import Problem
 from sim.result import Status
 from sim.sandbox import run_sandboxed
@@ -83,6 +83,7 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
     for name, src in problem.extra_files.items():
         shutil.copyfile(src, workdir / name)
     trusted = [m for m in module_defs(problem.testbench or "") if m != problem.top]
+    trusted += instance_names(problem.testbench or "")  # the instance names a design could reach upwards
     suffix = hidden_suffix()
     nonce = f"@{secrets.token_hex(8)}@"
     testbench, signed = sign_pass_sentences(suffix_names(problem.testbench or "", trusted, suffix), nonce)

@@ -17,8 +17,8 @@ file (`ALLOWED_DIRECTIVES`; each file is its own compilation unit): `` `line `` 
 another file), `` `begin_keywords ``, `` `pragma `` and the rest are refused.
 
 A dotted name (`a.b`) is allowed only when its first part is declared, in a scope around the name (its module,
-or a block, task or function it stands in), as an instance, a named (non-generate) block, or a variable of a
-struct, union or user-defined type: such a name shadows everything above it, so the reference stays inside the
+or a block, task or function it stands in), as an instance of a module the candidate declares (not a gate or a
+UDP, which have no scope), a named (non-generate) block, or a variable of a struct, union or user-defined type: such a name shadows everything above it, so the reference stays inside the
 candidate's own hierarchy. A declaration in a sibling scope (another generate branch, a task, a function) is not
 visible there, and a generate block exists only if elaboration takes its branch or runs its loop, which depends
 on constant expressions that tools evaluate differently (`$bits` of an unpacked type): where it does not exist,
@@ -147,15 +147,42 @@ def _is_typed_declarator(declarator) -> bool:
     return found
 
 
+def _module_names(root) -> set[str]:
+    """The modules (not primitives) the candidate declares."""
+    names: set[str] = set()
+
+    def collect(node) -> bool:
+        if isinstance(node, pyslang.parsing.Token):
+            return True
+        if node.kind == SyntaxKind.ModuleDeclaration:
+            names.add(node.header.name.valueText)
+        return True
+
+    root.visit(collect)
+    return names
+
+
+def _module_instance(node, modules: set[str]) -> bool:
+    """Is this instance name an instance of a module the candidate declares? A gate or a UDP instance has no
+    scope in Icarus (a name through it resolves upwards), and a module the candidate does not declare is not
+    its own."""
+    decl = node.parent.parent if node.parent is not None else None
+    return (decl is not None and decl.kind == SyntaxKind.HierarchyInstantiation
+            and str(decl.type).strip() in modules)
+
+
 def _scope_declarations(root) -> dict[tuple, set[str]]:
     """Scope -> the names a dotted name may start with there: instances, labelled (non-generate) blocks, typed
     variables; an array's name is kept as `name[]` (a starter only with an index)."""
     names: dict[tuple, set[str]] = {}
+    modules = _module_names(root)
 
     def collect(node) -> bool:
         if isinstance(node, pyslang.parsing.Token):
             return True
         kind = node.kind
+        if kind == SyntaxKind.InstanceName and not _module_instance(node, modules):
+            return True
         typed = kind == SyntaxKind.Declarator and _is_typed_declarator(node)
         # A generate block's label is declared around the construct, but the block exists only if elaboration
         # takes its branch (or runs its loop): when it does not, Icarus resolves the name upwards. Never a starter.

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from sim.config import SimConfig
-from sim.loaders import hidden_suffix, module_defs, suffix_names
+from sim.loaders import hidden_suffix, instance_names, module_defs, suffix_names
 from sim.problem import Problem
 from sim.result import SimResult, Status
 from sim.sandbox import run_sandboxed
@@ -170,6 +170,7 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
     # Every trusted module gets a fresh suffix: under its published name (`RefModule`, `tb`) the candidate could
     # instantiate the reference and forward its outputs, or bring a testbench of its own.
     trusted = [m for m in module_defs(problem.reference) + module_defs(problem.testbench or "") if m != problem.top]
+    trusted += instance_names(problem.testbench or "")  # `good1.q` upwards from the design is the reference's
     suffix = hidden_suffix()
     nonce = f"@{secrets.token_hex(8)}@"
     signable = _VERDICT_LITERAL in (problem.testbench or "")

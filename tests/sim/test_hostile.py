@@ -126,12 +126,14 @@ def test_screen_bars_files_but_not_a_dumpfile():
 def test_screen_refuses_reaching_outside_and_allows_honest_code():
     from sim.screen import screen
 
-    legit = ("module M(input clk, input [3:0] a, output reg [3:0] q);\n  sub u0 (.a(a), .y());\n"
+    legit = ("module sub(input [3:0] a, output y); wire x = a[0]; assign y = x; endmodule\n"
+             "module M(input clk, input [3:0] a, output reg [3:0] q);\n  sub u0 (.a(a), .y());\n"
              '  real r = 1.5; initial $display("q=%d a=%b Mismatches: 0 pass", q, a);\n'
              "  always @(posedge clk) q <= a;\n  wire w = u0.x;\nendmodule\n")
     assert screen(legit).ok, screen(legit).reason
     for bad in ("always @* x = tb.stats1.errors;", "assign y = $root.tb.x;", "initial $deposit(q, 0);",
-                "initial force tb.stats1.errors = 0;", "always @* x = stats1.errors;", "wire w; assign y = w.q;"):
+                "initial force tb.stats1.errors = 0;", "always @* x = stats1.errors;", "wire w; assign y = w.q;",
+                "and good1 (y, clk, clk); wire z = good1.q;", "Undeclared good1 (); wire z = good1.q;"):
         code = f"module M(input clk, output y); reg x; {bad} endmodule"
         assert not screen(code).ok, bad
     for directive in ("`line 1 \"x.sv\" 0", '`begin_keywords "1364-2005"', "`pragma protect", "`end_keywords"):
