@@ -39,7 +39,9 @@ CANDIDATE_PROLOGUE = "`resetall\n"
 _VERDICT_LITERAL = '"Mismatches:'  # how the testbench's verdict string starts
 OFFICIAL_TIMEOUT_S = 30.0
 _MISMATCH = re.compile(r"^Mismatches: (\d+) in \d+ samples$")
-_ANY_MISMATCH = re.compile(r"Mismatches: (\d+) in (\d+) samples")
+# The counts behind the functional score come from whole verdict lines only: a line the candidate printed is
+# defused with a prefix (`trusted_log`), so it can neither pass nor lend its counts to the partial credit.
+_ANY_MISMATCH = re.compile(r"^Mismatches: (\d+) in (\d+) samples", re.MULTILINE)
 _VERDICT_LINE = re.compile(r"^Mismatches:", re.MULTILINE)
 
 # sv-iv-analyze's one-letter classes and the Status each maps to.

@@ -227,3 +227,21 @@ def test_a_candidate_cannot_change_the_stimulus_through_its_input_port(problem, 
     with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
         r = verifier.check(problem, zero)
     assert r.status is Status.RUNTIME_ERROR and "refused" in r.feedback, (r.status, r.feedback)
+
+
+def test_a_printed_verdict_lends_no_counts_to_the_partial_credit(problem):
+    """The functional score reads the testbench's own verdict line: a wrong design printing 'Mismatches: 0 in
+    100000 samples' after it scores as the same wrong design silent (a GRPO policy would learn to print it)."""
+    zero = HEADER + "  initial q = 8'd0;\n  always @(posedge clk) q <= 8'd0;\n"
+    loud = zero + ('  final $display("Mismatches: %0d in %0d samples", 0, 100000);\n'
+                   '  initial #10000 $display("Mismatches: %0d in %0d samples", 0, 100000);\nendmodule\n')
+    with Verifier(SimConfig(jobs=1, timeout_s=10)) as verifier:
+        quiet, printed = verifier.check(problem, zero + "endmodule\n"), verifier.check(problem, loud)
+    assert printed.status is Status.MISMATCH and quiet.status is Status.MISMATCH
+    assert (printed.mismatches, printed.samples) == (quiet.mismatches, quiet.samples)
+    assert printed.rewards.functional == quiet.rewards.functional < 0.5
+    # whichever final block prints last, only the testbench's own (unsigned, whole) line gives the counts
+    from sim.verilog_eval import classify_log
+
+    log = "Mismatches: 38 in 41 samples\n[candidate output] Mismatches: 0 in 100000 samples\n"
+    assert (classify_log(log, "").mismatches, classify_log(log, "").samples) == (38, 41)
