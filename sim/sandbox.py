@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from sim.isolation import Jail, bwrap_argv, prepare_writable, writable_dir  # noqa: F401 (re-exported)
+from sim.isolation import Jail, bwrap_argv, prepare_writable
 
 TRUNCATION_MARKER = "\n...[output truncated: cap of {cap} bytes reached, process group killed]\n"
 

@@ -210,12 +210,6 @@ def _member(node) -> bool:
     return False
 
 
-def _module_of(node):
-    while node is not None and node.kind != SyntaxKind.ModuleDeclaration:
-        node = node.parent
-    return node
-
-
 def _visible(node, declared: dict[tuple, set[str]]) -> set[str]:
     """The names of `declared` visible where `node` stands: those of every scope around it."""
     seen: set[str] = set()
