@@ -87,7 +87,7 @@ class SFTSettings:
     max_length: tokens per rendered example; longer ones are truncated at the end (a warning counts them).
     optimizer: "adamw" (HF Trainer's default) or "muon" (Muon on the hidden weight matrices, AdamW on
         embeddings and norms, one learning rate: `optimizers.muon`); muon trains a from-scratch model in far
-        fewer steps (docs/COMPILERS.md, session 7).
+        fewer steps (docs/TRAINING_ON_CPU.md).
     lm_head: how the loss projects hidden states to the vocabulary. "trl" is TRL's fused head (no full logits;
         on CPU it scores every position through a slow torch fallback), "plain" projects only the answer
         positions with PyTorch's log_softmax (`optimizers.plain_lm_head`; ~2x faster tiny-model SFT steps on

@@ -3,7 +3,7 @@
 glibc serves large allocations (above a threshold that grows up to 32 MB) with their own `mmap` and gives them
 back with `munmap` when freed, and trims the heap's top once more than 128 KB of it is free. A CPU training step
 allocates and frees the same activation and gradient buffers every step, so the kernel maps, zeroes and unmaps
-them again each time: system time, ~10% of a tiny-model SFT step on 2 cores (docs/COMPILERS.md, Session 10).
+them again each time: system time, ~10% of a tiny-model SFT step on 2 cores (docs/TRAINING_ON_CPU.md).
 Raising the thresholds with `mallopt` makes those buffers reused from the heap. GPU memory is unaffected.
 
     from optimizers.cpu_malloc import keep_freed_memory

@@ -4,7 +4,7 @@ TRL 1.x patches every trainer's model with a fused LM head (`trl.trainer.utils.a
 loss never materialises the (tokens x vocabulary) logits. On CUDA a Triton kernel scores only the answer
 positions. Without Triton (CPU) it scores *every* position, prompt included, through a tile-wise torch fallback
 of a dozen element-wise passes over (tokens x vocabulary): on the tiny model that fallback was 55% of an SFT step
-(cProfile in docs/COMPILERS.md, session 9). For a small vocabulary the logits of the answer positions alone are a
+(cProfile; docs/TRAINING_ON_CPU.md). For a small vocabulary the logits of the answer positions alone are a
 few megabytes, so projecting just those positions and using PyTorch's own log_softmax gives the same numbers in
 a fraction of the time.
 

@@ -2,9 +2,9 @@
 
 `auto`: bf16 on CUDA (weights: optimizers.model_folder.weights_dtype), fp32 on CPU. `bf16` on CPU keeps fp32
 weights and runs the forward pass under `torch.autocast("cpu", bfloat16)`. Whether that pays depends on the CPU
-and the model's width, so it is opt-in: on an EPYC with AVX512-BF16 (sessions 2-3) it was 1.5x faster at hidden
-256; on a Xeon with AMX (session 15) it was 1.5x *slower* at hidden 128 and 1.06x slower at 256, side by side
-(`python -m optimizers.sft_bench ... --max-steps 150 --precision fp32` against `--precision bf16`); without
+and the model's width, so it is opt-in: on an EPYC with AVX512-BF16 it was 1.5x faster at hidden
+256; on a Xeon with AMX it was 1.5x *slower* at hidden 128 and 1.06x slower at 256, side by side
+(`python -m benches.sft_lift ... --max-steps 150 --precision fp32` against `--precision bf16`); without
 native bf16 it is emulated and slower still. fp32 also gives the same numerics on every CPU.
 """
 from __future__ import annotations

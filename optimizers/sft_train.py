@@ -87,7 +87,7 @@ def _trl_config(settings: SFTSettings, device: str, out_dir: Path, rows: int = 1
         completion_only_loss=True,  # loss on the predictor's answer, never on the prompt
         max_length=settings.max_length,
         packing=settings.packing,
-        # ~20% of a random batch of curriculum rows is padding (docs/COMPILERS.md, session 11)
+        # ~20% of a random batch of curriculum rows is padding (docs/TRAINING_ON_CPU.md)
         train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
         learning_rate=settings.learning_rate,
         num_train_epochs=settings.num_train_epochs,

@@ -37,7 +37,7 @@ class SyntheticConfig:
     rename_fraction: share of *training* examples whose module and data ports get fresh random names
         (`data.rename`), so a model must copy names from the spec; val and test keep the families' names.
     rename_per: "example" (each spec variant its own names) or "design" (all variants of a drawn design share
-        one set of new names; the data of docs/COMPILERS.md's E2, E3 and E5).
+        one set of new names).
     rename_copies: with rename_per="example", each training variant is written this many times, same phrasing,
         each copy renamed afresh (with probability rename_fraction): a training run of several epochs then
         meets each spec with new names instead of memorising one name set (copies 2.. are the new rows).

@@ -48,7 +48,7 @@ class SyntheticData:
 
     def _stamp(self) -> str:
         fields = asdict(self.synthetic)
-        if fields["rename_copies"] == 1:  # added in session 5: folders built before it stay valid
+        if fields["rename_copies"] == 1:  # a later setting: folders built before it stay valid
             del fields["rename_copies"]
         return json.dumps(fields, sort_keys=True)
 

@@ -11,7 +11,7 @@ from optimizers.sft_train import _trl_config
 def test_explicit_precision_wins_and_auto_is_bf16_on_cuda_only(monkeypatch, caplog):
     assert precision.use_bf16("cpu", "bf16") and not precision.use_bf16("cuda", "fp32")
     assert precision.use_bf16("cuda", "auto")
-    # fp32 on every CPU: bf16 autocast was 1.5x slower on an AMX Xeon for the tiny model (session 15)
+    # fp32 on every CPU: bf16 autocast was 1.5x slower on an AMX Xeon for the tiny model (docs/TRAINING_ON_CPU.md)
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
     assert not precision.use_bf16("cpu", "auto")
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
