@@ -144,7 +144,7 @@ RULES: list[tuple[str, Plan]] = [
     # scripts and benchmarks
     (r"-m crux_program\.data( |$)", Plan("flags", why="builds a full curriculum (about 85 s) or reads your corpus")),
     (r"-m sim score", Plan("flags", why="PATH and FILE are yours; tests/sim/test_cli.py runs it")),
-    (r"-m (optimizers\.|crux_program\.lm\.bench|sim\.bench|sim\.differential\.coverage)", Plan("flags", why=BENCH)),
+    (r"-m (benches\.|sim\.bench)", Plan("flags", why=BENCH)),
 ]
 
 

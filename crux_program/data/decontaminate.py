@@ -30,7 +30,7 @@ Limits: names are numbered from the start of each module body, so a copy whose b
 a declaration inserted reads differently after that point (its containment drops); a spec paraphrased
 rather than copied shares no 13-word run; both are the known blind spots of n-gram decontamination.
 
-`python -m crux_program.data.decontaminate_report CORPUS --fields spec=instruction,reference=output --test verilog_eval`
+`python -m benches.decontamination_report CORPUS --fields spec=instruction,reference=output --test verilog_eval`
 prints the counts and the top overlaps it drops and keeps (docs/DATA.md shows them for RTL-Coder_small).
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ as one call. The worker runs the batches one after another, so the model is neve
 The worker thread ends after `idle_s` without work and a new one starts with the next job. Why: a thread that
 ran torch keeps its own OpenMP team, and while it lives libgomp counts more threads than cores and stops its
 spin-waits, so every parallel region elsewhere pays a futex wake-up. An idle evaluation LM left alive made the
-SFT steps that followed it in run.py 1.48x slower (`python -m optimizers.bench_idle_lm`; docs/LM.md).
+SFT steps that followed it in run.py 1.48x slower (`python -m benches.idle_lm_step_time`; docs/LM.md).
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from optimizers.artifacts import load_compiled, read_manifest
 from optimizers.config import SFTSettings
 from optimizers.grpo.compiler import GRPOCompiler
 from optimizers.grpo.dataset import build_prompts
-from optimizers.grpo.gpu_smoke import build_model, smoke_triplets, tokenizer_texts
 from optimizers.grpo.schedule import RewardSchedule
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.sft import SFTCompiler
@@ -23,6 +22,7 @@ from optimizers.sft_grpo import SFTGRPOCompiler
 from sim.config import SimConfig
 from sim.core import Verifier
 from sim.result import RewardParts, SimResult, Status
+from tests.optimizers.grpo_standins import gate_triplets, tiny_policy, tokenizer_texts
 
 for _key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ[_key] = "1"
@@ -34,12 +34,12 @@ TINY = dict(num_generations=2, prompts_per_step=2, max_steps=2, max_completion_l
 @pytest.fixture(scope="module")
 def examples():
     """Curriculum examples as the data package makes them (spec, crux, verilog, problem)."""
-    return [t.to_example() for t in smoke_triplets(4)]
+    return [t.to_example() for t in gate_triplets(4)]
 
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory, examples):
-    return build_model("tiny", tmp_path_factory.mktemp("tiny"), tokenizer_texts(CruxPipeline(), examples))
+    return tiny_policy(tmp_path_factory.mktemp("tiny"), tokenizer_texts(CruxPipeline(), examples))
 
 
 def program_on(model_path) -> CruxPipeline:
@@ -105,15 +105,6 @@ def test_sft_then_grpo_keeps_both_stages(examples, model_path, tmp_path):
     assert read_manifest(tmp_path / "grpo").base_model_path == stages[0]["checkpoint"], "GRPO starts from SFT"
     assert stages[1]["report"]["steps"] == 1 and (tmp_path / "grpo" / "train_log.jsonl").exists()
     assert str(tuned.spec_to_crux.lm.model_path) == stages[1]["checkpoint"]
-
-
-def test_gpu_smoke_runs_on_cpu_with_a_tiny_shape(tmp_path, capsys):
-    from optimizers.grpo.gpu_smoke import run
-
-    report = run("tiny", steps=1, device="cpu", out=tmp_path, completion_tokens=4, lora=None)
-    assert report.steps == 1 and len(report.step_s) == 1 and len(report.generation_s) >= 1
-    assert report.reward_s and json.loads((tmp_path / "gpu_smoke.json").read_text())["shape"] == "tiny"
-    assert "reward time / step time" in capsys.readouterr().out
 
 
 def test_policy_realiser_writes_code_greedily_from_the_current_model(examples, model_path):

@@ -1,4 +1,5 @@
-"""The wall-time budget and the step timer used for equal-time comparisons and the reward-share benchmark."""
+"""The wall-time budget and the step timer used for equal-time comparisons and the reward-share benchmark
+(benches.grpo_reward_time, tested in tests/benches/test_grpo_benches.py)."""
 from __future__ import annotations
 
 import time
@@ -6,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from optimizers.grpo.bench import RewardShare, share_from_report
 from optimizers.grpo.timing import StepTimer, TimeBudget
 
 
@@ -28,12 +28,6 @@ def test_step_timer_times_steps_and_generation_calls():
     assert trainer._generate(["a", "b"]) == ["x", "x"]
     timer.on_step_end(None, None, None)
     assert len(timer.step_seconds) == 1 and timer.step_seconds[0] >= timer.generation_seconds[0] >= 0.02
-
-
-def test_bench_reads_a_report_and_judges_the_ten_percent_target():
-    share = share_from_report({"steps": 4, "mean_step_s": 10.0, "mean_generation_s": 6.0, "mean_reward_s": 1.5,
-                               "reward_fraction": 0.15, "realise_s": 4.0, "sim_fraction": 0.05})
-    assert isinstance(share, RewardShare) and "misses the 10% target" in "\n".join(share.lines())
 
 
 def test_time_budget_anneals_a_lambda_schedule_by_wall_clock():

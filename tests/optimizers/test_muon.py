@@ -99,17 +99,3 @@ def test_trains_a_toy_problem_and_follows_a_scheduler():
 def test_refuses_a_model_without_hidden_matrices():
     with pytest.raises(ValueError, match="AdamW"):
         MuonAdamW([("norm.weight", nn.Parameter(torch.ones(4)))])
-
-
-def test_bench_curve_reads_a_train_log(tmp_path):
-    import json
-
-    from optimizers.bench_optimizer import Curve
-
-    log = tmp_path / "train_log.jsonl"
-    log.write_text("".join(json.dumps(r) + "\n" for r in [
-        {"step": 10, "loss": 4.0, "mean_token_accuracy": 0.2}, {"step": 20, "loss": 2.0, "mean_token_accuracy": 0.5},
-        {"step": 30, "loss": 1.0, "mean_token_accuracy": 0.7}, {"train_runtime": 9.0}]))
-    curve = Curve.read("muon", 2e-2, 33, 9.0, log)
-    assert curve.steps == [10, 20, 30] and curve.final(curve.losses) == (4.0 + 2.0 + 1.0) / 3
-    assert curve.first_step_at(2.5) == 20 and curve.first_step_at(0.5) is None

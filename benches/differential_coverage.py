@@ -1,6 +1,6 @@
 """How well differential mode agrees with the official testbenches, on references and their mutants.
 
-    python -m sim.differential.coverage --problems ../shared/benchmarks/verilog-eval-v2/dataset_spec-to-rtl \
+    python -m benches.differential_coverage --problems ../shared/benchmarks/verilog-eval-v2/dataset_spec-to-rtl \
         --mutants 8 [--limit N] [--jobs N]
 
 For every problem: the reference is judged by its official testbench and, with the testbench removed, by
@@ -78,7 +78,7 @@ def measure(problems: list[Problem], n_mutants: int, config: SimConfig, jobs: in
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: print the coverage figures as one JSON line."""
-    parser = argparse.ArgumentParser(prog="python -m sim.differential.coverage", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benches.differential_coverage", description=__doc__.split("\n")[0])
     parser.add_argument("--problems", required=True, type=Path, help="VerilogEval v2 folder or RTLLM root")
     parser.add_argument("--mutants", type=int, default=8, help="mutants per problem")
     parser.add_argument("--limit", type=int, default=0, help="first N problems only (0 = all)")

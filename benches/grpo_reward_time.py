@@ -1,14 +1,16 @@
 """Reward time as a fraction of GRPO step time (target: at most 10% in the default run). Prints the figures.
 
-    python -m optimizers.grpo.bench --run outputs/eval/<run>/compiler/grpo     # a finished run's grpo_report.json
-    python -m optimizers.grpo.bench --data DIR --model MODEL_DIR --steps 10    # time a fresh GRPO stage
+    python -m benches.grpo_reward_time --run outputs/eval/<run>/compiler/grpo     # a finished run's grpo_report.json
+    python -m benches.grpo_reward_time --data DIR --model MODEL_DIR --steps 10    # time a fresh GRPO stage
 
 The second form runs `GRPOCompiler` with the default `GRPOSettings` (those of conf/compiler/grpo.yaml) on the
 curriculum's train split in DIR (`crux_program.data.triplet.load_split`) and the local model folder MODEL_DIR
 (the tiny model, or the SFT checkpoint of a run, which is what GRPO starts from in the default pipeline).
 Step time is the optimizer step's wall time; generation time is TRL's generation call; reward time is the wall
 time of scoring each batch (simulation, CRUX parsing, interface checks and the policy's greedy realisation of
-each CRUX, which is generation paid inside the reward).
+each CRUX, which is generation paid inside the reward). Prints mean step, generation and reward seconds and
+reward time / step time against the 10% target, then the share left once the policy's own realisation is taken
+out (what simulation and checking cost alone).
 """
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="local model folder GRPO starts from")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--examples", type=int, default=None, help="cap on training examples")
-    parser.add_argument("--out", type=Path, default=Path("outputs/grpo_bench"))
+    parser.add_argument("--out", type=Path, default=Path("outputs/benches/grpo_reward_time"))
     args = parser.parse_args()
     if args.run is not None:
         path = find_report(args.run)

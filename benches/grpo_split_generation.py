@@ -4,7 +4,7 @@ Times one sampled `generate` of a GRPO batch (2 prompts x 5 rollouts = 10 sequen
 two halves of 5, side by side, and prints the ratio (> 1: splitting costs generation time). Fixed lengths
 (300 prompt tokens, 200 new tokens) so both sides decode the same number of tokens.
 
-    python scripts/bench_split_generation.py --model outputs/main_job/compiler/sft/checkpoint
+    python -m benches.grpo_split_generation --model outputs/main_job/compiler/sft/checkpoint
 """
 from __future__ import annotations
 

@@ -1,16 +1,17 @@
 """Does an LM that generated before training slow the SFT steps after it? Side by side, one process per case.
 
-    python -m optimizers.bench_idle_lm --data K4 --model MODEL_DIR [--steps 300 --rounds 2]
+    python -m benches.idle_lm_step_time --data K4 --model MODEL_DIR [--steps 300 --rounds 2]
 
 run.py evaluates the untrained program before it compiles, and that LM stays alive through training. A thread
 that ran torch keeps its own OpenMP team; while it lives, libgomp counts more threads than cores and stops its
 spin-waits, so each parallel region of the training pays a futex wake-up. `RequestBatcher` therefore ends its
 worker thread after `idle_s` without work. Cases, each in a fresh process, in `--rounds` interleaved rounds:
 - `no LM`: train only;
-- `idle LM, worker kept`: 16 generations from 4 threads first, the batcher never retires (the code before
-  session 15);
+- `idle LM, worker kept`: 16 generations from 4 threads first, the batcher never retires (as the batcher was
+  before it retired idle workers);
 - `idle LM, worker retired`: the same with the default `idle_s` (the thread ends before training starts).
-Prints the SFT seconds of each case and its ratio to `no LM`. MODEL_DIR: any local model folder with a chat
+Prints a table: the median SFT seconds of each case and its ratio to `no LM` (1.0 = the idle LM costs
+nothing; the `worker kept` row shows what retiring the worker saves). MODEL_DIR: any local model folder with a chat
 template (e.g. the tiny model run.py cached under lm.cache_dir).
 """
 from __future__ import annotations
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     p.add_argument("--model", required=True, help="local model folder (config.json, tokenizer with a chat template)")
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--out", default="outputs/bench_idle_lm")
+    p.add_argument("--out", default="outputs/benches/idle_lm_step_time")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child is not None:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     seconds: dict[str, list[float]] = {case: [] for case in CASES}
     for r in range(a.rounds):
         for case in CASES:
-            proc = subprocess.run([sys.executable, "-m", "optimizers.bench_idle_lm", "--data", a.data, "--model",
+            proc = subprocess.run([sys.executable, "-m", "benches.idle_lm_step_time", "--data", a.data, "--model",
                                    a.model, "--steps", str(a.steps), "--out", a.out, "--child", case],
                                   capture_output=True, text=True, check=True)
             seconds[case].append(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])

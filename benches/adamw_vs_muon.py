@@ -1,6 +1,6 @@
 """AdamW vs Muon for SFT of the from-scratch tiny model, side by side at equal wall time.
 
-    python -m optimizers.bench_optimizer --data outputs/data/synthetic_seed0 --seconds 150
+    python -m benches.adamw_vs_muon --data outputs/data/synthetic_seed0 --seconds 150
 
 Renders the curriculum's training split for the program (CruxPipeline by default), builds one tiny model from
 it, then runs the SFT compiler's own training (`optimizers.sft_train.train_sft`) from that same initialisation
@@ -50,44 +50,15 @@ class Curve:
         return next((s for s, v in zip(self.steps, self.losses) if v <= loss), None)
 
 
-def add_tiny_model_args(p: argparse.ArgumentParser, out: str, program: str = "crux", layers: int = 4) -> None:
-    """The arguments `tiny_model_and_rows` and the SFT benches share: --data, --out, --program, --batch,
-    --hidden, --layers (defaults per bench: `out`, `program`, `layers`)."""
-    p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
-    p.add_argument("--out", default=out)
-    p.add_argument("--program", choices=["crux", "direct"], default=program)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=layers)
-
-
-def logged_losses(train_log: Path) -> list[float]:
-    """The training losses a run logged (`train_log.jsonl`, written by `train_sft`), in order."""
-    return [r["loss"] for r in map(json.loads, train_log.read_text().splitlines()) if "loss" in r]
-
-
-def tiny_model_and_rows(data: Path, program: str, out: Path, hidden: int, layers: int):
-    """The curriculum's train split in `data` rendered for `program` ("crux" or "direct"), and a fresh tiny model
-    (4 heads) in out/tiny whose tokenizer is trained on those rows, as the main job builds it: (model, rows)."""
-    from crux_program.data.triplet import read_jsonl
-    from crux_program.lm.tiny import build_tiny_model
-    from crux_program.modules import CruxPipeline, DirectVerilog
-    from optimizers.render import render_examples
-
-    train = [t.to_example() for t in read_jsonl(data / "train.jsonl")]
-    rows = render_examples((CruxPipeline if program == "crux" else DirectVerilog)(), train)
-    texts = [m["content"] for r in rows for m in r.prompt + r.completion]
-    return build_tiny_model(out / "tiny", texts=texts, hidden_size=hidden, num_layers=layers, num_heads=4), rows
-
-
 def main(argv: list[str] | None = None) -> list[Curve]:
+    from benches._sft_common import add_tiny_model_args, tiny_model_and_rows
     from optimizers.config import SFTSettings
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_tiny_model_args(p, out="outputs/bench_optimizer")
+    add_tiny_model_args(p, out="outputs/benches/adamw_vs_muon")
     p.add_argument("--seconds", type=float, default=150.0, help="wall time per optimizer")
-    p.add_argument("--adamw-lr", type=float, default=3e-3, help="AdamW's best for the tiny model (sessions 2-3)")
+    p.add_argument("--adamw-lr", type=float, default=3e-3, help="AdamW's best rate for the tiny model in a sweep")
     p.add_argument("--muon-lr", type=float, default=2e-2)
     a = p.parse_args(argv)
 

@@ -1,4 +1,5 @@
-"""The CPU speed-up benchmarks run end to end on tiny inputs and report what they promise."""
+"""The SFT benches (CPU speed-ups, held-out loss, idle LM, AdamW vs Muon) run end to end on tiny inputs and report
+what they promise."""
 from __future__ import annotations
 
 from crux_program.data.triplet import Triplet, write_jsonl
@@ -14,7 +15,7 @@ def _data(tmp_path):
 
 
 def test_micro_bench_measures_every_speedup_with_equal_losses(tmp_path):
-    from optimizers.bench_cpu_micro import main
+    from benches.sft_speedups_micro import main
 
     data, model = _data(tmp_path)
     figures = main(["--model", str(model), "--data", str(data), "--batch", "2", "--batches", "2", "--reps", "2"])
@@ -25,7 +26,7 @@ def test_micro_bench_measures_every_speedup_with_equal_losses(tmp_path):
 
 
 def test_step_bench_runs_every_configuration(tmp_path, capsys):
-    from optimizers.bench_cpu_step import CONFIGS, main
+    from benches.sft_speedups_step import CONFIGS, main
 
     data, _ = _data(tmp_path)
     figures = main(["--data", str(data), "--out", str(tmp_path / "out"), "--steps", "4", "--rounds", "1",
@@ -40,8 +41,8 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from crux_program.modules import DirectVerilog
-    from optimizers.sft_rows import collate_rows, encode_rows
-    from optimizers.heldout_loss import main
+    from benches._sft_common import collate_rows, encode_rows
+    from benches.heldout_loss import main
     from optimizers.render import render_examples
 
     data, model_dir = _data(tmp_path)
@@ -58,7 +59,7 @@ def test_heldout_loss_is_the_models_own_answer_loss(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| answer loss |" in out and "| task | wrong tokens |" in out
     # every problem not answered exactly has one first-error row, and only those
-    from optimizers.heldout_loss import first_errors
+    from benches.heldout_loss import first_errors
 
     errors = first_errors(model_dir, rows, ["a", "b", "c"])
     assert len(errors) == round(3 * (1 - held.exact_answers))
@@ -74,7 +75,7 @@ def test_answer_mask_needs_no_generation_markers(tmp_path):
 
     from crux_program.modules import DirectVerilog
     from optimizers.render import render_examples
-    from optimizers.sft_rows import encode_rows
+    from benches._sft_common import encode_rows
 
     _, model_dir = _data(tmp_path)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -90,10 +91,24 @@ def test_answer_mask_needs_no_generation_markers(tmp_path):
 
 
 def test_idle_lm_bench_times_every_case(tmp_path, capsys):
-    from optimizers.bench_idle_lm import CASES, main
+    from benches.idle_lm_step_time import CASES, main
 
     data, model = _data(tmp_path)
     medians = main(["--data", str(data), "--model", str(model), "--steps", "2", "--rounds", "1",
                     "--out", str(tmp_path / "out")])
     assert set(medians) == set(CASES) and all(m > 0 for m in medians.values())
     assert "| idle LM, worker kept |" in capsys.readouterr().out
+
+
+def test_adamw_vs_muon_reads_a_train_log(tmp_path):
+    import json
+
+    from benches.adamw_vs_muon import Curve
+
+    log = tmp_path / "train_log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"step": 10, "loss": 4.0, "mean_token_accuracy": 0.2}, {"step": 20, "loss": 2.0, "mean_token_accuracy": 0.5},
+        {"step": 30, "loss": 1.0, "mean_token_accuracy": 0.7}, {"train_runtime": 9.0}]))
+    curve = Curve.read("muon", 2e-2, 33, 9.0, log)
+    assert curve.steps == [10, 20, 30] and curve.final(curve.losses) == (4.0 + 2.0 + 1.0) / 3
+    assert curve.first_step_at(2.5) == 20 and curve.first_step_at(0.5) is None

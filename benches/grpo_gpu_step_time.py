@@ -1,12 +1,13 @@
 """GRPO on a randomly initialised model of a realistic shape: proves the compiler runs on CUDA, and times it.
 
-    python -m optimizers.grpo.gpu_smoke --shape qwen2.5-coder-0.5b --steps 4      # on a GPU machine
-    python -m optimizers.grpo.gpu_smoke --shape tiny --steps 2 --device cpu       # the CPU check in tests
+    python -m benches.grpo_gpu_step_time --shape qwen2.5-coder-0.5b --steps 4      # on a GPU machine
+    python -m benches.grpo_gpu_step_time --shape tiny --steps 2 --device cpu       # the CPU check in tests
 
 The model is Qwen2.5-Coder-0.5B's published configuration written out below (no weights are downloaded: it is
 random-initialised), with a byte-level BPE trained here. It prints, per step, the step time, the generation
-time and the reward time, and writes them to OUT/gpu_smoke.json. Random weights write no valid Verilog, so the
-rewards are mostly zero: this measures the machinery, not learning.
+time and the reward time, then reward time / step time (the share to keep small), and writes them to
+OUT/step_times.json. Random weights write no valid Verilog, so the rewards are mostly zero: this measures the
+machinery, not learning.
 """
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ def run(shape: str, steps: int, device: str, out: Path, completion_tokens: int, 
                          generation_s=[round(x, 3) for x in compiler.timer.generation_seconds],
                          reward_s=[round(x, 3) for x in compiler.scorer.stats.batch_seconds],
                          reward_fraction=rep.reward_fraction)
-    (out / "gpu_smoke.json").write_text(json.dumps(asdict(report), indent=2))
+    (out / "step_times.json").write_text(json.dumps(asdict(report), indent=2))
     print(f"{shape} on {report.device}: {report.parameters / 1e6:.1f}M parameters, {report.steps} steps")
     print("step | step_s | generation_s | reward_s")
     for i, row in enumerate(zip(report.step_s, report.generation_s, report.reward_s)):
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--completion-tokens", type=int, default=256)
     parser.add_argument("--full", action="store_true", help="train all weights (default on CUDA: LoRA)")
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "outputs/gpu_smoke")))
+    parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "outputs/benches/grpo_gpu_step_time")))
     args = parser.parse_args()
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(key, "1")

@@ -1,6 +1,6 @@
 """The CPU speed-ups of the SFT step measured alone, in one process, interleaved: precise where a whole SFT run is not.
 
-    python -m optimizers.bench_cpu_micro --model MODEL_DIR --data K4 --program direct
+    python -m benches.sft_speedups_micro --model MODEL_DIR --data K4 --program direct
 
 - causal: the forward + backward of the plain LM head on real right-padded SFT batches, with the padding mask
   kept (SDPA attends through a materialised mask) and dropped (SDPA's causal kernel;
@@ -13,8 +13,10 @@
   stack of equally shaped matrices (`optimizers.muon`).
 
 Each pair alternates which goes first, `--reps` times, and the median (first repetition dropped as warm-up) is
-printed. `optimizers.bench_cpu_step` measures whole training runs with all three speed-ups on and off, the
-allocator setting included (which cannot be switched off again inside one process).
+printed: a table of seconds per variant and each speed-up (> 1: the default variant is faster), with the loss
+gaps (below 1e-5: the variants compute the same loss). `benches.sft_speedups_step` measures whole training
+runs with all three speed-ups on and off, the allocator setting included (which cannot be switched off again
+inside one process).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from optimizers.sft_rows import collate_rows, encode_rows  # noqa: E402  (after the offline switches)
+from benches._sft_common import collate_rows, encode_rows  # noqa: E402  (after the offline switches)
 
 MUON_STEPS = 10  # optimizer steps per timed repetition
 NO_SHARING = 10**9  # a MIN_SHARED_PREFIX no batch reaches: every row runs its whole prompt
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         return run
 
     shared = plain_lm_head.MIN_SHARED_PREFIX
-    plain_lm_head.MIN_SHARED_PREFIX = NO_SHARING  # session 10's measurement
+    plain_lm_head.MIN_SHARED_PREFIX = NO_SHARING  # the mask alone, without the shared prefix measured below
     attention_s = _interleaved({name: mask_variant(name) for name in losses}, a.reps)
     plain_lm_head._drop_right_padding_mask = drop
     gap = max(abs(x - y) for x, y in zip(losses["mask kept"], losses["mask dropped"]))

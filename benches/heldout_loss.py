@@ -1,6 +1,6 @@
 """Teacher-forced figures of SFT checkpoints on held-out rows: a low-noise, simulator-free companion to pass@1.
 
-    python -m optimizers.heldout_loss --data K4 --program direct --limit 60 CKPT [CKPT ...] [--errors]
+    python -m benches.heldout_loss --data K4 --program direct --limit 60 CKPT [CKPT ...] [--errors]
 
 A ten-minute run's greedy pass@1 on 60 problems swings by ten points between runs that differ only in data order,
 so pass counts alone cannot say whether a change to the training step made a better model. Here the same held-out
@@ -54,7 +54,7 @@ def score_checkpoint(checkpoint: str | Path, rows, task_ids: list[str] | None = 
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from optimizers.sft_rows import collate_rows, encode_rows
+    from benches._sft_common import collate_rows, encode_rows
 
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForCausalLM.from_pretrained(checkpoint).eval()
@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> dict[str, HeldOut]:
     p.add_argument("--data", required=True, help="folder written by python -m crux_program.data")
     p.add_argument("--split", default="test_seen")
     p.add_argument("--program", choices=["crux", "direct"], default="direct")
-    p.add_argument("--limit", type=int, default=60, help="first N problems of the split, as sft_bench takes them")
+    p.add_argument("--limit", type=int, default=60,
+                   help="first N problems of the split, as benches.sft_lift takes them")
     p.add_argument("--errors", action="store_true",
                    help="also list, per checkpoint, each problem's first wrong answer token (what it wanted, what came)")
     a = p.parse_args(argv)

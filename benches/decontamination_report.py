@@ -1,7 +1,7 @@
-"""`python -m crux_program.data.decontaminate_report CORPUS --test verilog_eval`: what decontamination drops
+"""`python -m benches.decontamination_report CORPUS --test verilog_eval`: what decontamination drops
 and keeps on a corpus, beside a naive 13-token overlap, for a reader to judge the method.
 
-    python -m crux_program.data.decontaminate_report ../shared/corpora/rtl-coder-small/rtl_coder_small.jsonl \
+    python -m benches.decontamination_report ../shared/corpora/rtl-coder-small/rtl_coder_small.jsonl \
         --fields spec=instruction,reference=output --test verilog_eval --top 8
 
 The naive baseline tokenises spec and code into words and punctuation and flags a row sharing any 13-token
@@ -45,12 +45,12 @@ def naive_overlaps(problems, specs: list[str], codes: list[str], n: int = 13) ->
 def main(argv: list[str] | None = None) -> int:
     from sim.loaders import load_problems
 
-    p = argparse.ArgumentParser(prog="python -m crux_program.data.decontaminate_report", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m benches.decontamination_report", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus")
     p.add_argument("--fields", default="", help="our=theirs pairs, e.g. spec=instruction,reference=output")
     p.add_argument("--test", default="verilog_eval", help="verilog_eval, rtllm, or a benchmark folder")
-    p.add_argument("--benchmarks", default=str(Path(__file__).resolve().parents[2].parent / "shared/benchmarks"))
+    p.add_argument("--benchmarks", default=str(Path(__file__).resolve().parents[1].parent / "shared/benchmarks"))
     p.add_argument("--top", type=int, default=8)
     a = p.parse_args(argv)
     folder = Path(a.benchmarks) / BENCHMARKS[a.test] if a.test in BENCHMARKS else Path(a.test)

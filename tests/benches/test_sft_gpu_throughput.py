@@ -1,4 +1,4 @@
-"""The GPU smoke script runs its whole path on CPU with a tiny shape (the CUDA figures are in docs/)."""
+"""benches.sft_gpu_throughput runs its whole path on CPU with a tiny shape (the CUDA figures are in docs/)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-from optimizers.gpu_smoke import SHAPES, main
+from benches.sft_gpu_throughput import SHAPES, main
 
 
 def test_tiny_shape_runs_lora_and_full_on_cpu(capsys):

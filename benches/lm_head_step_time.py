@@ -1,6 +1,6 @@
 """TRL's fused LM head vs the plain one (optimizers.plain_lm_head) for SFT, side by side on the same steps.
 
-    python -m optimizers.bench_lm_head --data outputs/data/synthetic_seed0 --steps 60
+    python -m benches.lm_head_step_time --data outputs/data/synthetic_seed0 --steps 60
 
 Renders the curriculum's training split for the program (CruxPipeline by default), builds one tiny model from
 it, then runs the SFT compiler's own training (`optimizers.sft_train.train_sft`) from that same initialisation
@@ -20,12 +20,12 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    from optimizers.bench_optimizer import add_tiny_model_args, logged_losses, tiny_model_and_rows
+    from benches._sft_common import add_tiny_model_args, logged_losses, tiny_model_and_rows
     from optimizers.config import SFTSettings
     from optimizers.sft_train import train_sft
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_tiny_model_args(p, out="outputs/bench_lm_head")
+    add_tiny_model_args(p, out="outputs/benches/lm_head_step_time")
     p.add_argument("--steps", type=int, default=60, help="SFT steps per head")
     p.add_argument("--optimizer", choices=["adamw", "muon"], default="muon")
     p.add_argument("--lr", type=float, default=2e-2)

@@ -1,14 +1,16 @@
 """SFT throughput on a randomly initialised model of a published shape: proves the sft path on CUDA.
 
-    python -m optimizers.gpu_smoke --model qwen2.5-coder-0.5b-shape --steps 20
-    python -m optimizers.gpu_smoke --model qwen2.5-coder-1.5b-shape --steps 20 --modes full
-    python -m optimizers.gpu_smoke --model tiny-shape --steps 2 --device cpu      # the CPU test
+    python -m benches.sft_gpu_throughput --model qwen2.5-coder-0.5b-shape --steps 20
+    python -m benches.sft_gpu_throughput --model qwen2.5-coder-1.5b-shape --steps 20 --modes full
+    python -m benches.sft_gpu_throughput --model tiny-shape --steps 2 --device cpu      # the CPU test
 
 The model is built from a config written below (the published Qwen2.5-Coder sizes; no weights, no download),
 its tokenizer is a byte-level BPE trained here on the rendered rows, and the rows are the program's own
 prompts (CruxPipeline, both predictors) for small synthetic designs. Each mode (LoRA, full fine-tuning) runs
 `optimizers.sft_train.train_sft`, the same code `compiler=sft` runs: bf16 on CUDA, fp32 on CPU. Prints one
-line per mode: steps, seconds per step, tokens per second, peak GPU memory.
+JSON line per mode: steps, seconds per step, tokens per second (the figure to compare across GPUs and shapes),
+trainable and total parameters, peak GPU memory. Random weights learn nothing useful: this measures the
+machinery (does the path run, how fast, in how much memory), not a model.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Session 10's three CPU speed-ups of an SFT step, each on and off, side by side on the same steps.
+"""The three CPU speed-ups of an SFT step, each on and off, side by side on the same steps.
 
-    python -m optimizers.bench_cpu_step --data outputs/data/synthetic_seed0 --program direct --steps 100
+    python -m benches.sft_speedups_step --data outputs/data/synthetic_seed0 --program direct --steps 100
 
-The speed-ups (all on by default in the SFT compiler; docs/COMPILERS.md, Session 10):
+The speed-ups (all on by default in the SFT compiler; docs/COMPILERS.md):
 - malloc:   glibc keeps freed buffers (`optimizers.cpu_malloc`) instead of re-mapping them every step;
 - causal:   the plain LM head drops a right-padding-only attention mask, so SDPA runs its causal kernel
             (`optimizers.plain_lm_head._drop_right_padding_mask`);
@@ -12,9 +12,9 @@ Renders the training split for the program, builds one tiny model from it, then 
 compiler's own `train_sft` once per configuration (all off; each one alone; all on), each in a fresh process
 (the allocator setting cannot be undone inside one), for the same number of steps from the same
 initialisation, in `--rounds` interleaved rounds so that the machine's drift hits every configuration alike.
-Prints the median seconds per step of each run's second half (steady state), the speed-up over "all off", and the largest gap between each
-configuration's logged losses and those of "all off" (the first two change no arithmetic; the stacked
-Newton-Schulz changes float rounding only). Compare the ratios across machines, not the seconds.
+Prints a table: the median seconds per step of each run's second half (steady state), the speed-up over
+"all off" (> 1: faster), and the largest gap between each configuration's logged losses and those of "all off"
+(the first two change no arithmetic; the stacked Newton-Schulz changes float rounding only). Compare the ratios across machines, not the seconds.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 from transformers import TrainerCallback  # noqa: E402  (after the offline switches)
 
-from optimizers.bench_optimizer import add_tiny_model_args, logged_losses, tiny_model_and_rows  # noqa: E402
+from benches._sft_common import add_tiny_model_args, logged_losses, tiny_model_and_rows  # noqa: E402
 
 SPEEDUPS = ("malloc", "causal", "ns_stack")
 CONFIGS = {"all off": (), "malloc": ("malloc",), "causal": ("causal",), "ns_stack": ("ns_stack",),
@@ -85,7 +85,7 @@ def _worker(model: Path, rows_file: Path, out: Path, on: tuple[str, ...], steps:
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_tiny_model_args(p, out="outputs/bench_cpu_step", program="direct", layers=2)
+    add_tiny_model_args(p, out="outputs/benches/sft_speedups_step", program="direct", layers=2)
     p.add_argument("--steps", type=int, default=100, help="SFT steps per run")
     p.add_argument("--rounds", type=int, default=2, help="interleaved repetitions of every configuration")
     p.add_argument("--rows", type=int, default=1500, help="training rows per run (fewer: less set-up per run)")
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         order = list(CONFIGS) if round_ % 2 == 0 else list(reversed(CONFIGS))
         for name in order:
             run = out / f"round{round_}" / name.replace(" ", "_")
-            subprocess.run([sys.executable, "-m", "optimizers.bench_cpu_step", "--data", a.data, "--steps",
+            subprocess.run([sys.executable, "-m", "benches.sft_speedups_step", "--data", a.data, "--steps",
                             str(a.steps), "--lr", str(a.lr), "--batch", str(a.batch), "--on",
                             ",".join(CONFIGS[name]), "--worker", str(model), str(rows_file), str(run)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
