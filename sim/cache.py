@@ -2,20 +2,20 @@
 
 Keys hash everything that can change a verdict: the problem's sources and data files, the extracted code,
 the mode, the verdict-relevant SimConfig fields, and the judge itself (`JUDGE_VERSION`, bumped whenever the
-screen or a pass rule changes a verdict, and the installed Icarus version), so a disk cache never serves a verdict
-the current judge would not give. Entries live in memory and, when `cache_dir` is set,
-as one small JSON file each (written atomically, so parallel writers and crashes never leave half a file).
+screen or a pass rule changes a verdict, and the configured Icarus build: both programs' version lines and file
+digests, `sim.icarus.fingerprint`), so a disk cache never serves a verdict the current judge would not give.
+Entries live in memory and, when `cache_dir` is set, as one small JSON file each (written atomically, so
+parallel writers and crashes never leave half a file).
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
+from sim import icarus
 from sim.config import SimConfig
 from sim.problem import Problem
 from sim.result import SimResult
@@ -31,14 +31,14 @@ JUDGE_VERSION = 6  # 2: the screen refuses verdict tampering; a second VerilogEv
 # own compilation unit, jailed by the OS; trusted names are suffixed and verdict lines carry a per-run nonce
 
 
-@functools.lru_cache(maxsize=1)
-def simulator_version() -> str:
-    """The installed Icarus Verilog's version line ("" when it cannot be run)."""
+def simulator_version(config: SimConfig | None = None) -> str:
+    """The version line of the Icarus build `config` selects ("" when it cannot be run). Without a config: the
+    build of this process's latest Verifier (PATH's before any), which is what judged an evaluation's verdicts."""
+    iverilog, vvp = (config.iverilog, config.vvp) if config is not None else icarus.active()
     try:
-        out = subprocess.run(["iverilog", "-V"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
+        return icarus.version(icarus.locate(iverilog, vvp))
+    except (RuntimeError, ValueError):
         return ""
-    return out.splitlines()[0] if out else ""
 
 
 def problem_fingerprint(problem: Problem) -> str:
@@ -56,7 +56,7 @@ def cache_key(problem_fp: str, code: str, mode: str, config: SimConfig) -> str:
     """Key of one verdict."""
     h = hashlib.sha256()
     h.update(problem_fp.encode() + b"\0" + mode.encode() + b"\0" + repr(config.cache_key_fields()).encode())
-    h.update(f"\0{JUDGE_VERSION}\0{simulator_version()}".encode())
+    h.update(f"\0{JUDGE_VERSION}\0{icarus.fingerprint(config.icarus)}".encode())
     h.update(b"\0" + code.encode("utf-8", "replace"))
     return h.hexdigest()
 

@@ -2,13 +2,14 @@
 
     python -m sim score --problems PATH --samples FILE.jsonl --out VERDICTS.jsonl [--mode M] [--jobs N]
     python -m sim score --problems PATH --references --out VERDICTS.jsonl
+    python -m sim score ... --iverilog /opt/iverilog12/bin/iverilog   (another Icarus build; vvp beside it)
     python -m sim bench --problems PATH ...          (see sim/bench.py)
 
 PATH is a VerilogEval v2 dataset folder or an RTLLM root (detected). Each sample line is
 `{"task_id": ..., "completion": ...}`; VERDICTS.jsonl gets one line per scored sample, in input order,
-written as soon as the verdicts before it exist: task_id, passed, status, mismatches, samples, seconds and
-feedback (why it failed: the first compile error, or the first mismatching output and cycle). The last line printed is
-`scored N samples: P passed, F failed`.
+written as soon as the verdicts before it exist: task_id, passed, status, mismatches, samples, seconds,
+simulator (the Icarus version line of the build that judged it) and feedback (why it failed: the first compile
+error, or the first mismatching output and cycle). The last line printed is `scored N samples: P passed, F failed`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Iterator, TextIO
 
 from sim.config import SimConfig
 from sim.core import Verifier
+from sim.icarus import IcarusNotFound
 from sim.isolation import IsolationUnavailable
 from sim.loaders import BenchmarkLayoutError, load_problems, reference_as_candidate
 from sim.problem import Problem
@@ -41,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--isolation", default="auto", choices=["auto", "none"],
                        help="auto: every simulation jailed by bubblewrap (refused where it cannot start); "
                             "none: no operating-system isolation, for trusted code only (warns)")
+    score.add_argument("--iverilog", default=None,
+                       help="the Icarus build to judge with: its iverilog program or install prefix "
+                            "(default: iverilog on PATH); every verdict line names its version")
+    score.add_argument("--vvp", default=None, help="that build's vvp (default: the one beside --iverilog)")
     score.add_argument("--resume", action="store_true",
                        help="keep the verdict lines already in --out and score only the samples after them")
     bench = sub.add_parser("bench", help="throughput of raw Icarus, testbench, cocotb and differential modes",
@@ -85,8 +91,22 @@ def _completed_rows(path: Path) -> list[dict]:
     return rows
 
 
+def _as_option(message: str) -> str:
+    """A configuration message in the command line's words (`sim.iverilog=X` is `--iverilog X` here)."""
+    for key in ("iverilog", "vvp"):
+        message = message.replace(f"sim.{key}=PATH", f"--{key} PATH").replace(f"sim.{key}=", f"--{key} ")
+        message = message.replace(f"sim.{key}", f"--{key}")
+    return message
+
+
 def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run `score`; returns the exit status (1 when some input lines were skipped)."""
+    try:
+        config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir,
+                           isolation=args.isolation, iverilog=args.iverilog, vvp=args.vvp)
+    except ValueError as exc:  # a bad --iverilog / --vvp: say which and what to do, no traceback
+        print(f"error: {_as_option(str(exc))}", file=err)
+        return 2
     try:
         problems = {p.task_id: p for p in load_problems(args.problems)}
     except (FileNotFoundError, BenchmarkLayoutError) as exc:
@@ -102,8 +122,6 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
         lines = sum(1 for ln in args.samples.open(errors="replace") if ln.strip())
         items = list(read_samples(args.samples, problems, err))
         skipped = lines - len(items)
-    config = SimConfig(mode=args.mode, jobs=args.jobs, timeout_s=args.timeout, cache_dir=args.cache_dir,
-                       isolation=args.isolation)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = _completed_rows(args.out) if args.resume else []
     passed, written = sum(bool(r.get("passed")) for r in done), len(done)
@@ -126,8 +144,8 @@ def score(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.
                     sink.flush()
                     passed += row["passed"]
                     written += 1
-    except IsolationUnavailable as exc:
-        print(f"error: {exc}", file=err)
+    except (IsolationUnavailable, IcarusNotFound) as exc:
+        print(f"error: {_as_option(str(exc))}", file=err)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: {written} of {len(items)} verdicts kept in {args.out}; run the same command with "

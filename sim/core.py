@@ -10,13 +10,13 @@ all unique candidates of a problem to ONE cocotb simulation.
 """
 from __future__ import annotations
 
-import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
+from sim import icarus
 from sim.cache import VerdictCache, cache_key, problem_fingerprint
 from sim.config import SimConfig
 from sim.extract import extract_body, extract_code
@@ -52,11 +52,9 @@ def _crashed(unit: _Unit, exc: BaseException) -> list[SimResult]:
             for code in unit.codes]
 
 
-def _require_icarus() -> None:
-    missing = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
-    if missing:
-        raise RuntimeError(f"testbench mode needs Icarus Verilog, but {', '.join(missing)} is not on PATH: "
-                           f"install it (Debian/Ubuntu: apt-get install -y iverilog)")
+def _require_icarus(config: SimConfig) -> str:
+    """The configured Icarus build's version line; RuntimeError (how to install it) when it is not on PATH."""
+    return icarus.version(config.icarus)
 
 
 class Verifier:
@@ -64,7 +62,11 @@ class Verifier:
 
     def __init__(self, config: SimConfig = SimConfig()) -> None:
         require_isolation(config.isolation)  # refuse to run untrusted code unjailed unless the user opted out
+        if config.iverilog is not None or config.vvp is not None:
+            icarus.check(config.icarus)  # a configured build that is not Icarus fails here, not per candidate
+        icarus.activate(config.iverilog, config.vvp)  # what judged this process's verdicts (metrics.json)
         self.config = config
+        self._simulator = ""  # the build's version line, stamped on every verdict
         self.cache = VerdictCache(config.cache_dir)
         self._pool: ResilientPool | None = None
         self._pool_lock = threading.Lock()
@@ -159,13 +161,14 @@ class Verifier:
                 units.append((_Unit(problem, [c for _, c in entries], mode, self.config), [k for k, _ in entries]))
             else:
                 units += [(_Unit(problem, [c], mode, self.config), [k]) for k, c in entries]
-        if any(u.mode == "testbench" for u, _ in units):
-            _require_icarus()
+        if units:
+            self._simulator = _require_icarus(self.config)  # `-V` runs again only when a program file changed
         # 3. simulate; publish each verdict as soon as its unit returns
         done = 0
         start = time.monotonic()
         for u, results, trusted in self._run([u for u, _ in units], parallel):
             for key, result in zip(units[u][1], results):
+                result = replace(result, simulator=self._simulator)
                 if trusted:  # a harness failure may not repeat: never cache it
                     self.cache.put(key, result)
                 for i in waiting[key]:

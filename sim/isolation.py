@@ -10,7 +10,8 @@ but Icarus has more ways into the file system than any list can name (VHDL texti
   capabilities and `no_new_privs` before the simulator starts; as any other user, bwrap's user namespace already
   leaves it unprivileged;
 - a file system of read-only `/usr` (and the `/lib`, `/bin` links), `/dev/null` (a Python child also gets
-  `/proc` and a minimal `/dev`), a private 16 MB `/tmp`, the read-only paths the step needs (the Python environment for cocotb), and its own run folder:
+  `/proc` and a minimal `/dev`), a private 16 MB `/tmp`, the read-only paths the step needs (the Python environment
+  for cocotb; an Icarus build installed outside `/usr`, `sim.icarus`), and its own run folder:
   - `writable=True` (compile steps, which execute nothing the candidate wrote): the host run folder, read-write;
   - `writable=False` (steps that execute candidate code: vvp, the cocotb child): a fresh tmpfs of `quota_mb` at
     the run folder's path, holding read-only binds of what the host folder contains. Nothing it writes survives
@@ -50,13 +51,16 @@ class Jail:
 
     cwd: the host run folder; writable: bind it read-write (True) or give the command a private tmpfs copy
     of its entries as read-only binds (False); readable: further host paths, visible read-only at the same
-    path; quota_mb: size of the private tmpfs (writable=False).
+    path; quota_mb: size of the private tmpfs (writable=False); tools: the files and folders of a simulator
+    build outside /usr (`sim.icarus.Icarus.jail_paths`), visible read-only at the same path (unlike `readable`,
+    they bring no /proc: Icarus needs none).
     """
 
     cwd: Path
     writable: bool = True
     readable: tuple[Path, ...] = ()
     quota_mb: int = 64
+    tools: tuple[Path, ...] = ()
 
 
 def _system_binds() -> list[str]:
@@ -101,6 +105,7 @@ def bwrap_argv(jail: Jail) -> list[str]:
     assert _BWRAP is not None
     cwd = jail.cwd.resolve()
     readable = [Path(p).resolve() for p in jail.readable if Path(p).exists()]
+    tools = [Path(p).resolve() for p in jail.tools if Path(p).exists()]
     args = [_BWRAP, "--die-with-parent"]
     if _as_root():  # no user namespace: bwrap keeps root to build the mounts, setpriv below drops it
         # hostname and cgroup namespaces would hide nothing that matters and cost a few ms on every simulation
@@ -113,10 +118,10 @@ def bwrap_argv(jail: Jail) -> list[str]:
     else:  # each of these costs milliseconds per simulation
         args += ["--perms", "0755", "--dir", "/dev", "--dev-bind", "/dev/null", "/dev/null"]
     args += ["--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
-    for folder in _ancestors([*readable, cwd]):
+    for folder in _ancestors([*readable, *tools, cwd]):
         if folder != Path("/tmp") and not folder.is_relative_to("/usr"):
             args += ["--perms", "0755", "--dir", str(folder)]
-    for path in readable:
+    for path in [*readable, *tools]:
         args += ["--ro-bind", str(path), str(path)]
     if jail.writable:
         args += ["--bind", str(cwd), str(cwd)]

@@ -37,9 +37,10 @@ def preprocess(code: str, config: SimConfig, workdir: Path) -> Preprocessed:
     """Expand `code` with `iverilog -E` in `workdir/pre` (created here)."""
     folder = writable_dir(Path(workdir) / "pre")
     (folder / "cand.sv").write_text(code)
-    res = run_sandboxed(["iverilog", "-E", "-o", "cand.pre.sv", "cand.sv"], folder, config.timeout_s,
+    tools = config.icarus
+    res = run_sandboxed([str(tools.iverilog), "-E", "-o", "cand.pre.sv", "cand.sv"], folder, config.timeout_s,
                         memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
-                        max_file_mb=PREPROCESSED_MB, isolation=config.isolation)
+                        max_file_mb=PREPROCESSED_MB, isolation=config.isolation, tools=tools.jail_paths)
     out = folder / "cand.pre.sv"
     if res.timed_out:
         return Preprocessed(None, res.output + "\nTIMEOUT (preprocessor)\n", Status.TIMEOUT)

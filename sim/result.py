@@ -43,6 +43,7 @@ class SimResult:
     seconds: float = 0.0
     rewards: RewardParts = field(default_factory=RewardParts)
     feedback: str = ""  # human-readable first error / first mismatch, for GEPA and repair loops
+    simulator: str = ""  # the Icarus build that judged it (`iverilog -V`'s first line), set by the Verifier
 
     @property
     def passed(self) -> bool:
@@ -58,7 +59,8 @@ class SimResult:
             "mismatches": self.mismatches,
             "samples": self.samples,
             "seconds": round(self.seconds, 4),
-            "simulator": simulator_version(),  # which Icarus judged it: verdicts differ between releases
+            # which Icarus judged it: verdicts differ between releases
+            "simulator": self.simulator or simulator_version(),
         }
 
     def to_dict(self) -> dict:
@@ -79,4 +81,5 @@ class SimResult:
             seconds=float(d.get("seconds", 0.0)),
             rewards=rewards,
             feedback=d.get("feedback", ""),
+            simulator=str(d.get("simulator", "")),
         )

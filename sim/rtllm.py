@@ -89,11 +89,12 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
     testbench, signed = sign_pass_sentences(suffix_names(problem.testbench or "", trusted, suffix), nonce)
     (workdir / "testbench.v").write_text(testbench)
     (workdir / "design.v").write_text(code)
+    tools = config.icarus
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
-                  max_file_mb=config.max_file_mb, isolation=config.isolation)
+                  max_file_mb=config.max_file_mb, isolation=config.isolation, tools=tools.jail_paths)
     tb_top = problem.tb_top + suffix if problem.tb_top in trusted else problem.tb_top
     top = ["-s", tb_top] if tb_top else []
-    comp = run_sandboxed(["iverilog", "-g2012", *top, "-o", "sim.vvp", "testbench.v", "design.v"],
+    comp = run_sandboxed([str(tools.iverilog), "-g2012", *top, "-o", "sim.vvp", "testbench.v", "design.v"],
                          workdir, config.timeout_s, **limits)
     log, seconds = comp.output, comp.seconds
     if comp.timed_out:
@@ -101,7 +102,7 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path)
     if comp.returncode != 0 or comp.output_capped or not (workdir / "sim.vvp").exists():
         status = Status.SYNTAX_ERROR if "syntax error" in log else Status.COMPILE_ERROR
         return TestbenchRun(status, 0, 0, log, seconds, False, "C")
-    run = run_sandboxed(["vvp", "-n", "sim.vvp"], workdir, config.timeout_s, writable=False, **limits)
+    run = run_sandboxed([str(tools.vvp), "-n", "sim.vvp"], workdir, config.timeout_s, writable=False, **limits)
     log, seconds = log + run.output, seconds + run.seconds
     counts = _FAILURES.findall(run.output)
     mismatches, samples = (int(counts[-1][0]), int(counts[-1][1])) if counts else (0, 0)

@@ -121,12 +121,14 @@ def run_sandboxed(
     writable: bool = True,
     readable: Sequence[Path] = (),
     isolation: str = "auto",
+    tools: Sequence[Path] = (),
 ) -> SandboxResult:
     """Run `cmd` in `cwd` contained; kill its whole process group on timeout or output overflow.
 
     isolation "auto" jails the command (`sim.isolation`): `writable=True` lets it write `cwd` (compile steps),
     `writable=False` gives it a private tmpfs of `max_file_mb` at `cwd` holding read-only binds of what `cwd`
-    holds (steps that run candidate code); `readable` adds host paths it may read. "none" runs it unjailed
+    holds (steps that run candidate code); `readable` adds host paths it may read, `tools` the files of a simulator
+    build installed outside /usr (`sim.icarus.Icarus.jail_paths`). "none" runs it unjailed
     (the caller has warned). The child's temporary-file variables point at `cwd`: iverilog's driver writes its
     preprocessed source to `$TMPDIR/ivrlg*` and only removes it when it exits normally, so a killed compile would
     otherwise leave files in the machine's /tmp. In `cwd` they go when the simulation folder does.
@@ -139,7 +141,8 @@ def run_sandboxed(
     if isolation != "none":
         if writable:
             prepare_writable(cwd)  # this folder only: a folder the harness makes inside it uses writable_dir()
-        cmd = [*bwrap_argv(Jail(cwd, writable=writable, readable=tuple(readable), quota_mb=max_file_mb)), *cmd]
+        jail = Jail(cwd, writable=writable, readable=tuple(readable), quota_mb=max_file_mb, tools=tuple(tools))
+        cmd = [*bwrap_argv(jail), *cmd]
     # CPU limit is a backstop for children that escape the wall clock (e.g. a detached grandchild).
     cpu_s = max(1, int(timeout_s) + 2)
     argv, preexec = _limited(cmd, memory_mb, max_file_mb, cpu_s)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -179,12 +180,14 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
     testbench = sign_verdicts(suffix_names(problem.testbench or "", trusted, suffix), nonce)
     test.write_text(testbench)
     ref.write_text(suffix_names(problem.reference, trusted, suffix))
+    tools = config.icarus
     limits = dict(memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,
-                  max_file_mb=config.max_file_mb, isolation=config.isolation)
+                  max_file_mb=config.max_file_mb, isolation=config.isolation, tools=tools.jail_paths)
     tb_top = (problem.tb_top or "tb") + (suffix if (problem.tb_top or "tb") in trusted else "")
     prologue = workdir / "prologue.sv"
     prologue.write_text(CANDIDATE_PROLOGUE)
-    script = (f"iverilog -E -o {sample.name} {raw.name} || exit {_PREPROCESS_FAILED}; exec iverilog "
+    iverilog = shlex.quote(str(tools.iverilog))
+    script = (f"{iverilog} -E -o {sample.name} {raw.name} || exit {_PREPROCESS_FAILED}; exec {iverilog} "
               f"{' '.join(IVERILOG_FLAGS)} -s {tb_top} -o {binary.name} {test.name} {ref.name} {prologue.name} "
               f"{sample.name}")
     comp = run_sandboxed(["sh", "-c", script], workdir, config.timeout_s, **limits)
@@ -204,7 +207,8 @@ def run_testbench(problem: Problem, code: str, config: SimConfig, workdir: Path,
     vvp_status: int | None = None
     signed = 0
     if binary.exists():
-        run = run_sandboxed(["vvp", "-n", binary.name], workdir, config.timeout_s, writable=False, **limits)
+        run = run_sandboxed([str(tools.vvp), "-n", binary.name], workdir, config.timeout_s, writable=False,
+                            **limits)
         out, signed = trusted_log(run.output, nonce) if signable else (run.output, -1)
         log, seconds, vvp_status = log + out, seconds + run.seconds, run.returncode
         if run.timed_out:

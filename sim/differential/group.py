@@ -134,7 +134,8 @@ def _sandbox(design: Design, cmd: list[str], folder: Path, timeout_s: float, mem
     cfg = design.config
     readable = (*python_paths(), HERE) if runs_candidate else ()
     return run_sandboxed(cmd, folder, timeout_s, memory_mb, cfg.max_output_bytes, cfg.max_file_mb, env,
-                         writable=not runs_candidate, readable=readable, isolation=cfg.isolation)
+                         writable=not runs_candidate, readable=readable, isolation=cfg.isolation,
+                         tools=cfg.icarus.jail_paths)
 
 
 def build(design: Design, members: list[tuple[int, str]], tag: str) -> Built | BuildFailure:
@@ -159,7 +160,8 @@ def build(design: Design, members: list[tuple[int, str]], tag: str) -> Built | B
     out = writable_dir(folder / "build")  # iverilog runs as the jail's unprivileged user
     # Candidates without a `timescale` get 1ns/1ps, as under cocotb's runner (its timescale=("1ns", "1ps")).
     (out / "cmds.f").write_text("+timescale+1ns/1ps\n")
-    cmd = ["iverilog", "-g2012", "-o", str(out / "sim.vvp"), "-s", names.top, "-f", str(out / "cmds.f"),
+    cmd = [str(design.config.icarus.iverilog), "-g2012", "-o", str(out / "sim.vvp"), "-s", names.top,
+           "-f", str(out / "cmds.f"),
            *map(str, sources)]
     res = _sandbox(design, cmd, folder, min(COMPILE_TIMEOUT_S, design.config.timeout_s), design.config.memory_mb)
     if res.timed_out or res.returncode != 0:
@@ -187,14 +189,30 @@ def read_report(output: str, nonce: str, n_candidates: int) -> Report | None:
     return Report(samples, counts)
 
 
-def _child_env(nonce: str) -> dict[str, str]:
+def _child_env(nonce: str, tools: Path | None = None) -> dict[str, str]:
     """A minimal environment: the simulator runs candidate code, which could print whatever it can read
-    (`/proc/self/environ` included), so nothing of the harness's environment (keys, tokens) goes along."""
+    (`/proc/self/environ` included), so nothing of the harness's environment (keys, tokens) goes along.
+    `tools`: a folder put first on PATH, where cocotb's runner finds `iverilog` and `vvp`."""
     env = {name: os.environ[name] for name in _PASSED_ENV if name in os.environ}
+    if tools is not None:
+        env["PATH"] = os.pathsep.join([str(tools), *filter(None, [env.get("PATH")])])
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["COCOTB_REWRITE_ASSERTION_FILES"] = ""
     env[NONCE_ENV] = nonce
     return env
+
+
+def _tool_links(folder: Path, config: SimConfig) -> Path:
+    """`folder/icarus_bin` holding links named `iverilog` and `vvp` to the configured build: cocotb's runner runs
+    `vvp` from PATH (and looks for `iverilog` there), whatever the configured programs are called."""
+    links = folder / "icarus_bin"
+    links.mkdir(exist_ok=True)
+    for name, target in config.icarus.programs.items():
+        link = links / name
+        if not link.is_symlink() or Path(os.readlink(link)) != target:
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+    return links
 
 
 def simulate(design: Design, built: Built) -> dict[int, Verdict] | Verdict:
@@ -204,8 +222,8 @@ def simulate(design: Design, built: Built) -> dict[int, Verdict] | Verdict:
     top = WrapperNames(built.plan.suffix).top
     cmd = [sys.executable, str(CHILD_SCRIPT), cfg.simulator, top, str(built.folder / "build"),
            str(built.folder / "plan.json")]
-    res = _sandbox(design, cmd, built.folder, cfg.timeout_s, max(cfg.memory_mb, 2048), _child_env(nonce),
-                   runs_candidate=True)
+    res = _sandbox(design, cmd, built.folder, cfg.timeout_s, max(cfg.memory_mb, 2048),
+                   _child_env(nonce, _tool_links(built.folder, cfg)), runs_candidate=True)
     if res.timed_out:
         return Verdict(Status.TIMEOUT, f"simulation did not finish within {cfg.timeout_s:g} s "
                        "(a zero-delay loop or a design that never settles?)", res.output, seconds=res.seconds)

@@ -54,9 +54,7 @@ def test_cache_key_changes_with_the_judge(verilog_eval_dir, monkeypatch):
     assert sim.cache.simulator_version().startswith("Icarus Verilog version")
     monkeypatch.setattr(sim.cache, "JUDGE_VERSION", sim.cache.JUDGE_VERSION + 1)
     assert cache_key(fp, "x", "testbench", SimConfig()) != base
-    monkeypatch.undo()
-    monkeypatch.setattr(sim.cache, "simulator_version", lambda: "Icarus Verilog version 12.0")
-    assert cache_key(fp, "x", "testbench", SimConfig()) != base
+    # another Icarus build: tests/sim/test_icarus_build.py
 
 
 def test_unreadable_disk_entry_is_a_miss(tmp_path):
