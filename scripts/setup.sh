@@ -28,6 +28,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get install -y "${missing[@]}"
 fi
 
+# VerilogEval v2 names Icarus 12, and some references fail on 11 (docs/SIM.md, "Icarus 11 vs 12"): take 12 where
+# the distribution's package lists offer it, else keep what is there and say so.
+icarus_version=$(iverilog -V 2>/dev/null | sed -n '1s/^Icarus Verilog version \([0-9][0-9.]*\).*/\1/p')
+if ! dpkg --compare-versions "${icarus_version:-0}" ge 12 2>/dev/null; then
+    candidate=$(apt-cache policy iverilog 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+    if [ -n "$candidate" ] && dpkg --compare-versions "$candidate" ge 12 2>/dev/null; then
+        echo "setup: installing Icarus Verilog $candidate (VerilogEval v2 names 12; found ${icarus_version:-none})"
+        $SUDO apt-get install -y iverilog
+    else
+        echo "setup: keeping Icarus Verilog ${icarus_version:-?}: the distribution offers ${candidate:-no other} (VerilogEval v2 names 12; docs/SIM.md, \"Icarus 11 vs 12\", and sim.iverilog=PATH for a build of your own)"
+    fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv with python3.11"
     python3.11 -m venv .venv
