@@ -11,9 +11,13 @@ import math
 import operator
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crux_program.crux import Crux
 from sim.interface import VerilogParseError, module_io, module_names
+
+if TYPE_CHECKING:
+    from sim.problem import Problem
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
            ast.Mod: operator.mod, ast.Pow: operator.pow, ast.LShift: operator.lshift, ast.RShift: operator.rshift}
@@ -159,3 +163,18 @@ def check_interface(crux: Crux, verilog: str) -> InterfaceReport:
     checks = 1 + 3 * len(crux.interface.ports) + len(extra)
     return InterfaceReport(expected, io.name, missing, extra, wrong_width, wrong_direction, unresolved,
                            score=agree / checks)
+
+
+def reference_as_top(problem: "Problem") -> str:
+    """The golden reference with its module renamed to the name the candidate must use (RefModule -> top)."""
+    if problem.reference_top == problem.top:
+        return problem.reference
+    return re.sub(rf"\bmodule\s+{re.escape(problem.reference_top)}\b", f"module {problem.top}", problem.reference)
+
+
+def interface_match(crux: Crux | None, problem: "Problem") -> float:
+    """How far a CRUX's Module Interface agrees with the reference's real ports, directions and widths (0..1;
+    1.0 = every check agrees; 0 without a CRUX or a readable reference)."""
+    if crux is None or not problem.reference:
+        return 0.0
+    return check_interface(crux, reference_as_top(problem)).score

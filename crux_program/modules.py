@@ -1,6 +1,7 @@
-"""The CRUX program as DSPy modules: `CruxPipeline` (spec -> CRUX -> Verilog) and `DirectVerilog`.
+"""The CRUX program as DSPy modules: `CruxOnePass` (spec -> CRUX + Verilog in one answer, the released
+model's shape), `CruxPipeline` (spec -> CRUX, then spec + CRUX -> Verilog) and `DirectVerilog` (the baseline).
 
-Both are ordinary `dspy.Module`s: compose them in your own programs, `save`/`load` them, run them under
+All are ordinary `dspy.Module`s: compose them in your own programs, `save`/`load` them, run them under
 `dspy.Evaluate` and DSPy's optimisers. Each predictor may run on its own LM (`CruxPipeline(crux_lm=A,
 code_lm=B)`), so CRUX written by model A can guide code written by model B (the paper's transfer setup).
 
@@ -17,7 +18,8 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from crux_program.crux import Crux, CruxParseError
-from crux_program.signatures import CruxToVerilog, SpecToCrux, SpecToVerilog
+from crux_program.one_pass_answer import read_one_pass
+from crux_program.signatures import CruxToVerilog, SpecToCrux, SpecToCruxAndVerilog, SpecToVerilog
 
 NO_CRUX = "(no CRUX plan is available: work from the specification alone)"
 _FIELD_MARKER = re.compile(r"^\s*\[\[ ## \w+ ## \]\]\s*$", re.M)
@@ -48,6 +50,39 @@ class _PerPredictorLMs(dspy.Module):
             if predictor.lm is None:
                 predictor.lm = bound.get(name)
         return self
+
+
+class CruxOnePass(_PerPredictorLMs):
+    """Spec -> CRUX and Verilog in ONE LM call: the paper's released shape (CRUX sections, then the code).
+
+    Predictor: `spec_to_answer` (SpecToCruxAndVerilog: interface, core_functions, key_considerations,
+    verilog). The answer is read in DSPy's field format (models trained here) or in the paper's markdown
+    (`## Module Interface` ... `## Code Implementation`: the released checkpoint, other models), each part on its
+    own (`crux_program.one_pass_answer`), so an unreadable CRUX never loses the code after it.
+    forward(spec) -> dspy.Prediction(crux: Crux | None, crux_markdown: str | None, verilog: str, crux_error: str).
+    """
+
+    def __init__(self, lm: dspy.BaseLM | None = None):
+        super().__init__()
+        self.spec_to_answer = dspy.Predict(SpecToCruxAndVerilog)
+        self.spec_to_answer.lm = lm
+
+    def forward(self, spec: str, **_: Any) -> dspy.Prediction:
+        with _adapter_context():
+            try:
+                out = self.spec_to_answer(spec=spec)
+            except AdapterParseError as err:  # some part did not parse: read each part on its own
+                answer = read_one_pass(err.lm_response or "")
+                crux, verilog, error = answer.crux, answer.verilog, answer.crux_error
+            else:
+                verilog, error = out.verilog, ""
+                try:
+                    crux = Crux(interface=out.interface, core_functions=out.core_functions,
+                                key_considerations=out.key_considerations)
+                except ValueError as err:  # the fields parsed but do not make a valid CRUX
+                    crux, error = None, f"CRUX is invalid: {err}"
+        return dspy.Prediction(crux=crux, crux_markdown=crux.to_markdown() if crux is not None else None,
+                               verilog=verilog, crux_error=error)
 
 
 class CruxPipeline(_PerPredictorLMs):

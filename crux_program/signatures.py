@@ -7,7 +7,8 @@ Field types are chosen for what a small model can emit and the ChatAdapter can p
 - `crux` going into `CruxToVerilog` is the rendered markdown (`Crux.to_markdown()`), so CRUX text from any
   source (another model, a person, the released model's format) can drive code generation;
 - `verilog` is plain text; the simulator's extractor tolerates fences and chatter around the module.
-Keep these stable: SFT renders its training examples with the same adapter (issue 5).
+Keep these stable: SFT renders its training examples with the same adapter, so a change here changes
+training and inference together.
 """
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ class CruxToVerilog(dspy.Signature):
 
     spec: str = dspy.InputField(desc="natural-language specification of the module")
     crux: str = dspy.InputField(desc="CRUX plan: Module Interface, Core Functions, Key Considerations")
+    verilog: str = dspy.OutputField(desc="complete Verilog source")
+
+
+class SpecToCruxAndVerilog(dspy.Signature):
+    """Read the hardware design specification, write its CRUX (a structured plan), then the Verilog module.
+    interface: the exact module name, parameters with default values, and every port with direction and bit width.
+    core_functions: one behaviour per item (data flow, state transitions, how each output is computed).
+    key_considerations: reset policy, clock edges and timing, edge cases, and choices the spec leaves open.
+    verilog: the complete code, from `module` to `endmodule`, with exactly the interface's name and ports."""
+
+    spec: str = dspy.InputField(desc="natural-language specification of the module")
+    interface: ModuleInterface = dspy.OutputField(desc="module name, parameters and ports")
+    core_functions: list[str] = dspy.OutputField(desc="short sentences, one behaviour each")
+    key_considerations: list[str] = dspy.OutputField(desc="short sentences, one consideration each")
     verilog: str = dspy.OutputField(desc="complete Verilog source")
 
 

@@ -1,6 +1,7 @@
 """The two JSONL logs of an evaluation: samples (VerilogEval style) and verdicts, appended as produced.
 
-`samples.jsonl` lines are `{"task_id", "completion", "sample_index", "crux", "error", "seconds"}`: the first two
+`samples.jsonl` lines are `{"task_id", "completion", "sample_index", "crux", "error", "seconds", "crux_parsed",
+"crux_interface"}`: the first two
 are what VerilogEval's tools and `python -m sim score --samples` read, the rest are ignored by them.
 `verdicts.jsonl` lines are `SimResult.verdict_row()` plus `sample_index` and `feedback`.
 Both are read back tolerantly, so a run killed mid-line resumes: a torn last line is dropped and redone.
@@ -29,6 +30,10 @@ class SampleRecord:
     crux: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    # For programs that write a CRUX: whether it parsed, and how far its interface agrees with the reference's
+    # real ports (crux_program.interface_check.interface_match, 1.0 = all agree). None for other programs.
+    crux_parsed: bool | None = None
+    crux_interface: float | None = None
 
     @property
     def no_answer(self) -> bool:
@@ -51,7 +56,8 @@ class SampleRecord:
     def from_json(cls, d: dict) -> "SampleRecord":
         return cls(task_id=d["task_id"], sample_index=int(d.get("sample_index", 0)),
                    completion=d.get("completion") or "", crux=d.get("crux"), error=d.get("error"),
-                   seconds=float(d.get("seconds", 0.0)))
+                   seconds=float(d.get("seconds", 0.0)), crux_parsed=d.get("crux_parsed"),
+                   crux_interface=d.get("crux_interface"))
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,10 @@ class EvalMetrics:
     missing: list[str] = field(default_factory=list)
     complete: bool = True
     simulator: str = field(default_factory=lambda: _simulator())  # the Icarus release that judged every verdict
+    # Programs that write a CRUX: the share of samples whose CRUX parsed, and whose interface agrees with the
+    # reference's real ports, directions and widths in every check. None for programs without a CRUX.
+    crux_parsed: float | None = None
+    crux_interface_match: float | None = None
 
     @property
     def pass_at_1(self) -> float:
@@ -99,8 +103,25 @@ def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Seq
         program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}),
         mean_reward={part: round(sum(getattr(v, f"reward_{part}") for v in verdicts) / len(verdicts), 4)
                      for part in ("format", "compile", "functional")},
-        missing_samples=len(missing), missing=[m.key for m in missing], complete=not missing)
+        missing_samples=len(missing), missing=[m.key for m in missing], complete=not missing,
+        **crux_shares(samples), **judged_by(verdicts))
     return metrics, scores
+
+
+def judged_by(verdicts: Sequence[VerdictRecord]) -> dict[str, str]:
+    """{"simulator": the build(s) named in the verdicts themselves}, or {} (the default: this process's build)
+    when no verdict names one."""
+    builds = sorted({v.simulator for v in verdicts if v.simulator})
+    return {"simulator": ", ".join(builds)} if builds else {}
+
+
+def crux_shares(samples: Sequence[SampleRecord]) -> dict[str, float | None]:
+    """crux_parsed and crux_interface_match over the samples that carry CRUX figures (None when none do)."""
+    rows = [s for s in samples if s.crux_parsed is not None]
+    if not rows:
+        return {"crux_parsed": None, "crux_interface_match": None}
+    return {"crux_parsed": round(sum(bool(s.crux_parsed) for s in rows) / len(rows), 4),
+            "crux_interface_match": round(sum((s.crux_interface or 0.0) >= 1.0 for s in rows) / len(rows), 4)}
 
 
 def write_report(run_dir: Path, metrics: EvalMetrics, scores: Sequence[ProblemScore], title: str = "Evaluation") -> None:
@@ -133,6 +154,9 @@ def render_markdown(metrics: EvalMetrics, scores: Sequence[ProblemScore], title:
               f"| program errors | {metrics.program_errors} |",
               f"| samples without an answer (LM call failed) | {metrics.missing_samples} |"]
     lines += [f"| mean {k} credit | {v:.4f} |" for k, v in metrics.mean_reward.items()]
+    if metrics.crux_parsed is not None:
+        lines += [f"| CRUX parsed | {metrics.crux_parsed:.4f} |",
+                  f"| CRUX interface matches the reference | {metrics.crux_interface_match:.4f} |"]
     lines += ["", "## Verdicts by status", "",
               "| status | samples |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in metrics.status_counts.items()]

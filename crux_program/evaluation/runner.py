@@ -209,8 +209,10 @@ class EvalRunner:
         crux = getattr(pred, "crux", None)  # CruxPipeline also gives the plan text it used, parsed or not
         crux_text = getattr(pred, "crux_markdown", None) or (crux.to_markdown() if hasattr(crux, "to_markdown")
                                                              else (str(crux) if crux else None))
+        parsed, interface = crux_figures(pred, problem)
         return SampleRecord(problem.task_id, index, str(getattr(pred, "verilog", None) or ""), crux=crux_text,
-                            seconds=round(time.perf_counter() - start, 4))
+                            seconds=round(time.perf_counter() - start, 4), crux_parsed=parsed,
+                            crux_interface=interface)
 
     @staticmethod
     def _check_program_errors(records: list[SampleRecord], judged: int = 0) -> None:
@@ -279,3 +281,19 @@ class _Scorer(threading.Thread):
             self.bar.update(1)
         passed = sum(v.passed for v in self.verdicts.values())
         self.bar.set_postfix(passed=passed, refresh=False)
+
+
+def crux_figures(pred: dspy.Prediction, problem: Problem) -> tuple[bool | None, float | None]:
+    """(CRUX parsed, interface agreement with the reference) for a program that writes a CRUX (its
+    prediction has a `crux` field); (None, None) for one that does not."""
+    if "crux" not in pred.keys():
+        return None, None
+    from crux_program.crux import Crux
+    from crux_program.interface_check import interface_match
+
+    crux = pred.crux if isinstance(pred.crux, Crux) else None
+    try:
+        score = interface_match(crux, problem)
+    except Exception:  # an unreadable reference must not cost the sample; the CRUX figure just stays 0
+        score = 0.0
+    return crux is not None, round(score, 4)

@@ -145,7 +145,8 @@ class GRPOCompiler(Compiler):
         given = self.verifier
         scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
                                  ProgramPredictors.of(program), adapter, s.group_timeout_s,
-                                 sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface)
+                                 sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface,
+                                 spaces=s.spaces)
         owns_verifier = given is None
         try:  # from here on, a failure (probing, building the trainer, training) still stops the sim workers
             rows, selection = self._select(rows, model, tokenizer, scorer, base)
@@ -219,7 +220,7 @@ class GRPOCompiler(Compiler):
         state = PartialState()
         if state.is_main_process:
             torch.manual_seed(s.seed)
-            if s.crux_functional and "crux" in s.spaces:  # CRUX groups are scored as in training: realised
+            if s.crux_functional and "crux" in s.spaces and scorer.predictors.answer is None:  # CRUX groups are scored as in training: realised
                 scorer.realiser = PolicyRealiser(None, tokenizer, scorer.predictors, scorer.adapter,
                                                  max_new_tokens=s.realise_max_new_tokens, model=model)
             sampler = RolloutSampler(model, tokenizer, s.num_generations, s.max_completion_length, s.temperature,
@@ -255,7 +256,7 @@ class GRPOCompiler(Compiler):
                                             outputs=("log_probs", "entropy"))
         schedule.trainer = trainer
         timer.instrument_generation(trainer)
-        if s.crux_functional and "crux" in s.spaces:
+        if s.crux_functional and "crux" in s.spaces and scorer.predictors.answer is None:
             scorer.realiser = PolicyRealiser(trainer, tokenizer, scorer.predictors, scorer.adapter,
                                              max_new_tokens=s.realise_max_new_tokens)
         self.trainer, self.schedule_callback = trainer, schedule

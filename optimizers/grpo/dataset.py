@@ -3,6 +3,8 @@
 Each example gives up to two rows:
 - CRUX space: the `spec_to_crux` prompt for its spec;
 - code space: the code-predictor prompt for its spec and its gold CRUX (teacher forcing, as in SFT).
+A one-pass program (CruxOnePass) gives one "answer" row per example instead: the `spec_to_answer` prompt, whose
+completion holds both the CRUX and the code, and is rewarded in both spaces.
 Rows carry `space`, `task_id` and `spec` columns, which TRL passes to the reward functions; the Problem
 itself (reference, testbench) stays in the scorer's task_id -> Problem map. The rows are shuffled per space
 with a seed and then interleaved (crux, code, crux, code, ...); the compiler turns TRL's own shuffling off,
@@ -16,7 +18,7 @@ from typing import Sequence
 
 import dspy
 
-from optimizers.grpo.spaces import ProgramPredictors, Space
+from optimizers.grpo.spaces import ProgramPredictors, Row, Space
 from optimizers.render import program_adapter
 from sim.problem import Problem
 
@@ -27,7 +29,7 @@ Message = dict[str, str]
 class GRPOPrompt:
     """One GRPO prompt row."""
 
-    space: Space
+    space: Row
     task_id: str
     spec: str
     prompt: list[Message]
@@ -51,6 +53,14 @@ def build_prompts(program: dspy.Module, examples: Sequence[dspy.Example], spaces
     """The interleaved prompt rows for `spaces` (("code",) = the single-space, code-only ablation)."""
     adapter = program_adapter(adapter)
     predictors = ProgramPredictors.of(program)
+    if predictors.answer is not None:  # one completion carries both spaces: one row per example
+        rows = []
+        for ex in examples:
+            _problem(ex)
+            messages = adapter.format(predictors.answer.signature, list(predictors.answer.demos), {"spec": ex.spec})
+            rows.append(GRPOPrompt("answer", str(ex.task_id), ex.spec, messages))
+        random.Random(f"{seed}-answer").shuffle(rows)
+        return rows
     if "crux" in spaces and predictors.crux is None:
         raise ValueError("CRUX-space GRPO needs a `spec_to_crux` predictor (CruxPipeline); for DirectVerilog "
                          "set spaces=[code].")

@@ -11,6 +11,18 @@ are what `schedule.py` moves). What each component means depends on the row's sp
 | functional | pass = 1, else fraction of matching samples     | the Verilog the current policy realises from it |
 |            |                                                 | (greedy) passes: its functional score           |
 
+A one-pass completion (CruxOnePass: CRUX sections, then the code) is rewarded in both spaces at once, each
+component the mean of its two spaces' parts (with `spaces=["code"]`, the code part alone):
+
+| component  | one-pass answer, dual space                                                          |
+|------------|--------------------------------------------------------------------------------------|
+| format     | (share of the three CRUX parts present + code extracted with the right module) / 2   |
+| compile    | (CRUX interface agrees with the reference's real ports + code compiles) / 2         |
+| functional | the code's functional score: the CRUX's own code realises it, no second generation  |
+
+Every part is logged on its own per step (`answer/crux_format`, `answer/crux_interface`, `answer/code_format`,
+`answer/code_compile`, `answer/functional`).
+
 How it stays cheap and safe (TRL 1.16, `GRPOTrainer._calculate_rewards`): reward functions declared
 `async def` run concurrently on TRL's daemon event loop while the training thread waits for all of them. The
 three functions here await ONE scoring task per batch (memoised on the completions list TRL passes to all
@@ -24,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import re
 import threading
 import time
 from collections import defaultdict
@@ -33,7 +44,8 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import dspy
 
-from crux_program.interface_check import check_interface
+from crux_program.interface_check import check_interface, reference_as_top
+from crux_program.one_pass_answer import read_one_pass
 from optimizers.grpo.spaces import ProgramPredictors, completion_text, crux_format_score, parse_crux
 from sim.problem import Problem
 from sim.result import RewardParts, SimResult
@@ -96,8 +108,11 @@ class DualSpaceScorer:
 
     def __init__(self, verifier: GroupChecker, problems: Mapping[str, Problem], predictors: ProgramPredictors,
                  adapter: dspy.Adapter, group_timeout_s: float = 60.0, concurrency: int = 2,
-                 realiser: Realiser | None = None, realise_min_interface: float = 1.0) -> None:
+                 realiser: Realiser | None = None, realise_min_interface: float = 1.0,
+                 spaces: Sequence[str] = ("crux", "code")) -> None:
         self.verifier, self.problems, self.predictors, self.adapter = verifier, problems, predictors, adapter
+        self.spaces = tuple(spaces)  # for one-pass answers: the parts rewarded (crux and/or code)
+        self._parts_log: dict[str, list[float]] = defaultdict(list)  # one-pass parts, logged with the batch
         self.group_timeout_s, self.concurrency, self.realiser = group_timeout_s, max(1, concurrency), realiser
         self.realise_min_interface = realise_min_interface
         self.stats = ScoreStats()
@@ -154,8 +169,9 @@ class DualSpaceScorer:
     async def _score_group(self, space: str, problem: Problem, texts: list[str],
                            gate: asyncio.Semaphore) -> list[RewardParts | None]:
         deadline = time.monotonic() + self.group_timeout_s  # past it the group scores 0: stop realising too
-        work = (lambda: self._code_parts(problem, texts)) if space == "code" else (
-            lambda: self._crux_parts(problem, texts, deadline))
+        work = {"code": lambda: self._code_parts(problem, texts),
+                "answer": lambda: self._answer_parts(problem, texts),
+                "crux": lambda: self._crux_parts(problem, texts, deadline)}[space]
         async with gate:
             try:
                 return await run_with_deadline(work, self.group_timeout_s)
@@ -167,6 +183,22 @@ class DualSpaceScorer:
 
     def _code_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts]:
         return [r.rewards for r in self.verifier.check_group(problem, texts)]
+
+    def _answer_parts(self, problem: Problem, texts: list[str]) -> list[RewardParts]:
+        """One-pass completions: the CRUX part and the code part of each, rewarded together (module docstring)."""
+        answers = [read_one_pass(t) for t in texts]
+        code = [r.rewards for r in self.verifier.check_group(problem, [a.verilog for a in answers])]
+        crux_format = [a.crux_format() for a in answers]
+        reference = reference_as_top(problem)
+        interface = [check_interface(a.crux, reference).score if a.crux is not None else 0.0 for a in answers]
+        for name, values in (("crux_format", crux_format), ("crux_interface", interface),
+                             ("code_format", [c.format for c in code]), ("code_compile", [c.compile for c in code]),
+                             ("functional", [c.functional for c in code])):
+            self._parts_log[name] += values
+        if "crux" not in self.spaces:
+            return code
+        return [RewardParts(format=(f + c.format) / 2, compile=(i + c.compile) / 2, functional=c.functional)
+                for f, i, c in zip(crux_format, interface, code)]
 
     def _crux_parts(self, problem: Problem, texts: list[str], deadline: float | None = None
                     ) -> list[RewardParts | None]:
@@ -193,6 +225,7 @@ class DualSpaceScorer:
     def _log(self, columns: Mapping[str, Any], spaces: Sequence[str], parts: list[RewardParts | None]) -> None:
         log_metric = columns.get("log_metric")
         if log_metric is None:
+            self._parts_log.clear()
             return
         for space in set(spaces):
             rows = [p for s, p in zip(spaces, parts) if s == space and p is not None]
@@ -200,12 +233,10 @@ class DualSpaceScorer:
                 values = [getattr(p, name) for p in rows if getattr(p, name) is not None]
                 if values:
                     log_metric(f"{space}/{name}", sum(values) / len(values))
+        for name, values in self._parts_log.items():
+            if values:
+                log_metric(f"answer/{name}", sum(values) / len(values))
+        self._parts_log.clear()
         log_metric("sim/reward_seconds", self.stats.batch_seconds[-1])
         log_metric("sim/timeouts_total", float(self.stats.timeouts))
 
-
-def reference_as_top(problem: Problem) -> str:
-    """The golden reference with its module renamed to the name the candidate must use (RefModule -> top)."""
-    if problem.reference_top == problem.top:
-        return problem.reference
-    return re.sub(rf"\bmodule\s+{re.escape(problem.reference_top)}\b", f"module {problem.top}", problem.reference)

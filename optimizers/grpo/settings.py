@@ -19,7 +19,9 @@ from optimizers.resume import check_saving
 class GRPOSettings:
     """Dual-space GRPO on TRL's GRPOTrainer.
 
-    spaces: ["crux", "code"] (dual space) or ["code"] (single-space ablation).
+    spaces: ["crux", "code"] (dual space) or ["code"] (single-space ablation). For a one-pass program
+        (CruxOnePass), each completion holds a CRUX and its code: ["crux", "code"] rewards both parts of it,
+        ["code"] the code part alone (rewards.py).
     num_generations: rollouts per prompt (a GRPO group).
     prompts_per_step: prompts per device per step (2 = one CRUX-space and one code-space prompt);
         per_device_train_batch_size (TRL counts completions) is prompts_per_step x num_generations unless set.

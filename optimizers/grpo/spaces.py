@@ -1,8 +1,10 @@
 """The two GRPO spaces and how a completion in each is read back.
 
 CRUX space: spec -> CRUX (the program's `spec_to_crux` predictor). Code space: spec + CRUX -> Verilog
-(`crux_to_verilog`, or `spec_to_verilog` for a direct program). Completions are parsed with the program's own
-adapter, exactly as `Predict` parses the LM's answer at inference, so a reward never credits text the program
+(`crux_to_verilog`, or `spec_to_verilog` for a direct program). A one-pass program (`spec_to_answer`:
+CruxOnePass) writes both in one completion: its rows are "answer" rows, and the two spaces are the two parts
+of the same completion, each rewarded (rewards.py). Completions are parsed with the program's own adapter (or
+the one-pass reader, which parses each field as the adapter does), so a reward never credits text the program
 itself could not use.
 """
 from __future__ import annotations
@@ -16,8 +18,10 @@ from crux_program.crux import Crux, CruxParseError, ModuleInterface
 
 Space = Literal["crux", "code"]
 SPACES: tuple[Space, ...] = ("crux", "code")
+Row = Literal["crux", "code", "answer"]  # the kind of a prompt row: one space, or a one-pass answer (both)
 CRUX_PREDICTOR = "spec_to_crux"
 CODE_PREDICTORS = ("crux_to_verilog", "spec_to_verilog")
+ANSWER_PREDICTOR = "spec_to_answer"
 
 
 def completion_text(completion: Any) -> str:
@@ -29,18 +33,23 @@ def completion_text(completion: Any) -> str:
 
 @dataclass(frozen=True)
 class ProgramPredictors:
-    """The predictors GRPO trains, found by name on the program."""
+    """The predictors GRPO trains, found by name on the program: `answer` for a one-pass program (CRUX and
+    code in one completion), else `crux` (if any) and `code`."""
 
     crux: dspy.Predict | None
-    code: dspy.Predict
+    code: dspy.Predict | None
+    answer: dspy.Predict | None = None
 
     @classmethod
     def of(cls, program: dspy.Module) -> "ProgramPredictors":
         named = dict(program.named_predictors())
+        if ANSWER_PREDICTOR in named:
+            return cls(crux=None, code=None, answer=named[ANSWER_PREDICTOR])
         code = next((named[n] for n in CODE_PREDICTORS if n in named), None)
         if code is None:
-            raise ValueError(f"GRPO needs a code predictor named one of {CODE_PREDICTORS}; this program has "
-                             f"{sorted(named)}. Use CruxPipeline or DirectVerilog from crux_program.modules.")
+            raise ValueError(f"GRPO needs a predictor named {ANSWER_PREDICTOR} or one of {CODE_PREDICTORS}; this "
+                             f"program has {sorted(named)}. Use CruxOnePass, CruxPipeline or DirectVerilog from "
+                             "crux_program.modules.")
         return cls(crux=named.get(CRUX_PREDICTOR), code=code)
 
     def code_inputs(self, spec: str, crux: Crux | str | None) -> dict:
