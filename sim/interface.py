@@ -11,9 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Only the module, never `from pyslang... import SomeType`: a binding type kept in this module's globals outlives
+# the interpreter when anything still holds one of these functions at exit (a daemon thread that has not ended),
+# and nanobind then reports pyslang's types and functions as leaked after the test summary. The pyslang module
+# object itself has its globals cleared at exit, so through it nothing of pyslang is pinned.
 import pyslang
-from pyslang.ast import Compilation, CompilationOptions
-from pyslang.syntax import SyntaxTree
 
 Direction = Literal["input", "output", "inout"]
 
@@ -71,8 +73,8 @@ class Clocking:
     reset_async: bool = False
 
 
-def _parse(source: str) -> SyntaxTree:
-    tree = SyntaxTree.fromText(source)
+def _parse(source: str) -> pyslang.syntax.SyntaxTree:
+    tree = pyslang.syntax.SyntaxTree.fromText(source)
     errors = [d for d in tree.diagnostics if d.isError()]
     if errors:
         report = pyslang.DiagnosticEngine.reportAll(tree.sourceManager, errors[:1])
@@ -94,7 +96,7 @@ def module_names(source: str) -> list[str]:
     return names
 
 
-def _elaborate(source: str, top: str | None) -> tuple[Compilation, pyslang.ast.InstanceSymbol]:
+def _elaborate(source: str, top: str | None) -> tuple[pyslang.ast.Compilation, pyslang.ast.InstanceSymbol]:
     """The compilation and the top instance; callers keep the compilation alive while they use symbols."""
     tree = _parse(source)
     names = module_names(source)
@@ -102,10 +104,10 @@ def _elaborate(source: str, top: str | None) -> tuple[Compilation, pyslang.ast.I
         raise VerilogParseError("no module found: the source must define at least one `module ... endmodule`")
     if top is not None and top not in names:
         raise VerilogParseError(f"module {top!r} not found (defined: {', '.join(names)}); rename the module")
-    options = CompilationOptions()
+    options = pyslang.ast.CompilationOptions()
     if top is not None:
         options.topModules = {top}
-    compilation = Compilation(pyslang.Bag([options]))
+    compilation = pyslang.ast.Compilation(pyslang.Bag([options]))
     compilation.addSyntaxTree(tree)
     tops = list(compilation.getRoot().topInstances)
     if top is None:

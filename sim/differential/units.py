@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from pyslang.syntax import SyntaxKind, SyntaxTree
+import pyslang
+from pyslang.syntax import SyntaxKind  # a Python enum: held here, it keeps no binding type alive at exit
 
 _MACRO_DEF = re.compile(r"`define[ \t]+([A-Za-z_][\w$]*)")
 _UNIT_KINDS = {SyntaxKind.ModuleDeclaration, SyntaxKind.InterfaceDeclaration, SyntaxKind.PackageDeclaration,
@@ -34,7 +35,9 @@ def top_level_names(source: str) -> set[str]:
     """
     names: set[str] = set()
     try:
-        tree = SyntaxTree.fromText(source)  # held: the nodes below live only as long as their tree
+        # Through the module, as in sim.interface (why: there); held: the nodes below live only as long as
+        # their tree.
+        tree = pyslang.syntax.SyntaxTree.fromText(source)
     except RuntimeError:  # pathological nesting; the member's screen has refused such code already
         return names
     if tree.root.kind != SyntaxKind.CompilationUnit:  # one lone module parses as that module: nothing else

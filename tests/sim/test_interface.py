@@ -104,3 +104,29 @@ def test_infer_clocking_on_verilog_eval_references(verilog_eval_dir):
     assert clocking("Prob035_count1to10").reset == "reset"  # `if (reset || q == 10) q <= 1`
     assert clocking("Prob145_circuit8").clock_edge == "negedge"
     assert clocking("Prob027_fadd").clock is None
+
+
+_HOLD_AT_EXIT = """
+import importlib, inspect, pathlib, threading, time
+held = []
+for path in sorted(p for pkg in ("sim", "crux_program", "optimizers") for p in pathlib.Path(pkg).rglob("*.py")):
+    if "pyslang" in path.read_text(encoding="utf-8"):
+        module = importlib.import_module(".".join(path.with_suffix("").parts))
+        held += [f for f in vars(module).values() if inspect.isfunction(f) and f.__module__ == module.__name__][:1]
+assert len(held) > 10, held
+threading.Thread(target=lambda objects=held: time.sleep(600), daemon=True).start()
+"""
+
+
+def test_no_pyslang_type_outlives_the_interpreter():
+    """A daemon thread still running at exit keeps the globals of every function it holds; if a module kept a
+    pyslang binding type there, nanobind would print `leaked ...` after pytest's summary. Here one function of
+    every module that uses pyslang is held so, and the interpreter must exit silently."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", _HOLD_AT_EXIT], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nanobind" not in done.stderr, done.stderr[:1500]
