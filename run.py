@@ -137,6 +137,10 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         budget = cfg.task.get("time_budget_s")
         log.warning("compiler=%s (the default) trains before evaluating%s; add compiler=none to evaluate only.",
                     plan.compiler, f", within task.time_budget_s={budget:.0f} s" if budget else "")
+    if cfg.lm.kind == "hf":  # a model shipped with the manifest of its training data must not see its tests
+        from crux_program.lm.base_model import check_disjoint
+
+        check_disjoint(cfg.lm.model, splits.test)
     program = build_program(cfg.program, with_state=False)
     lm = build_lm(cfg.lm, texts=tokenizer_corpus(program, splits.train) if cfg.lm.kind == "tiny" else None)
     dspy.configure(lm=lm)
@@ -159,11 +163,15 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     eval_seconds = None
     if compare:
         started = time.perf_counter()
-        evaluate(program, run_dir / "stages" / "untrained", "untrained")
+        first = "untrained" if cfg.lm.kind == "tiny" else "base"  # a random-initialised model, or a trained one
+        evaluate(program, run_dir / "stages" / first, first)
         eval_seconds = time.perf_counter() - started
     if trains and cfg.task.get("time_budget_s"):
+        unseen_share = min(int(cfg.task.get("unseen_limit") or 0), len(splits.test)) / max(len(splits.test), 1)
+        floor = float(cfg.task.get("eval_reserve_s") or 0.0)  # a first stage that stops early times too short
         fit_compiler_to_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
-                               eval_seconds)
+                               max(eval_seconds, floor) if eval_seconds is not None else None,
+                               extra_evals=unseen_share)
     untrained = copy.deepcopy(program)
     outcome = compile_or_reuse(compiler, program, splits.train, splits.val)  # a finished rerun trains nothing
     program, compile_seconds = outcome.program, outcome.seconds
@@ -176,9 +184,45 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     # single-stage compilers report no stages: their train time is the whole compile() call
     evaluate(program, run_dir, stages[-1].name if stages else plan.compiler,
              stages[-1].seconds if stages and trains else compile_seconds if trains else None)
+    if cfg.task.get("unseen_limit") and trains:  # the final program on designs of families it never saw
+        unseen = _unseen_problems(cfg)
+        if unseen:
+            metrics = _evaluate(cfg, program, unseen, run_dir / "test_unseen", lm, f"{rows[-1].stage} test_unseen",
+                                plan.compiler)
+            rows.append(StageRow.from_metrics(f"{rows[-1].stage} (test_unseen)", run_dir / "test_unseen", metrics))
     if compare:
         print("\n" + write_stage_table(run_dir, rows), flush=True)
+    if cfg.task.get("export_model"):
+        _export_model(cfg, run_dir, splits.train)
     return float(json.loads((run_dir / "metrics.json").read_text())[cfg.task.optimized_metric])
+
+
+def _unseen_problems(cfg: DictConfig) -> list:
+    """`task.unseen_limit` problems of the data's test_unseen split (families never trained on); none when the
+    data has no such split or the run already tests on it."""
+    if "test_split" not in cfg.data or cfg.data.test_split != "test_seen":
+        return []
+    try:
+        return list(instantiate(cfg.data, test_split="test_unseen", limit=int(cfg.task.unseen_limit)).load().test)
+    except UserError as err:  # e.g. no held-out families: there is no test_unseen split to report
+        log.info("No test_unseen row: %s", err)
+        return []
+
+
+def _export_model(cfg: DictConfig, run_dir: Path, train) -> None:
+    """`task.export_model=PATH`: copy the compiled checkpoint there with the manifest of its training data."""
+    from optimizers.artifacts import read_manifest
+    from crux_program.lm.base_model import export_base_model, training_data_of
+
+    manifest = read_manifest(run_dir / "compiler")
+    if not manifest.model_path:
+        raise UserError("task.export_model: the compiler trained no model weights to export (use compiler=sft)")
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    data.pop("_target_", None)
+    training = training_data_of(train, f"compiler={_compiler_name(cfg)} on the {cfg.program.name} program over "
+                                       f"data={cfg.data.name}'s train split ({len(train)} examples)", data)
+    target = export_base_model(Path(manifest.model_path), Path(str(cfg.task.export_model)), training)
+    print(f"exported the trained model to {target}", flush=True)
 
 
 def release_lms(program, keep) -> None:
@@ -196,20 +240,22 @@ def release_lms(program, keep) -> None:
         pass
 
 
-def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None) -> None:
+def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None,
+                           extra_evals: float = 0.0) -> None:
     """`task.time_budget_s`: shorten the compiler's time-capped training so that the whole task fits.
 
     What is left after `spent_s` (data, model, the untrained evaluation) goes to compiling, less one more
     evaluation per stage, each reserved at the untrained evaluation's measured time (an upper bound: an
     untrained model writes `max_tokens` of noise in every call, a trained one stops). Caps are only ever
     lowered, so a fast machine keeps the configured stage times; training bounded by steps is never cut.
+    extra_evals: further evaluations after the last stage, in units of the untrained one (test_unseen's share).
     """
     cap = compiler.time_cap()
     if cap is None:
         log.info("task.time_budget_s=%.0f: the compiler is not bounded by time, so the budget cannot be kept.",
                  budget_s)
         return
-    evals_after = len(getattr(compiler, "stage_names", ())) or 1
+    evals_after = (len(getattr(compiler, "stage_names", ())) or 1) + extra_evals
     if eval_s is None:
         log.warning("task.time_budget_s=%.0f: no evaluation was timed (task.compare_stages=false), so none is "
                     "reserved and the final evaluation runs past the budget. Set task.compare_stages=true to "
@@ -217,10 +263,10 @@ def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: fl
     reserve = evals_after * (eval_s or 0.0) * 1.1
     left = budget_s - spent_s - reserve
     if left >= cap:
-        log.info("Time budget %.0f s: %.0f s spent, %.0f s reserved for %d evaluation(s); the compiler's own %.0f s "
+        log.info("Time budget %.0f s: %.0f s spent, %.0f s reserved for %.1f evaluation(s); the compiler's own %.0f s "
                  "fit.", budget_s, spent_s, reserve, evals_after, cap)
         return
-    log.warning("Time budget %.0f s (task.time_budget_s; null lifts it): %.0f s spent, %.0f s reserved for %d "
+    log.warning("Time budget %.0f s (task.time_budget_s; null lifts it): %.0f s spent, %.0f s reserved for %.1f "
                 "evaluation(s), so compiling gets %.0f s instead of its configured %.0f s. A faster machine "
                 "trains longer.", budget_s, spent_s, reserve, evals_after, max(left, 0.0), cap)
     compiler.fit_time(max(left, 0.0))

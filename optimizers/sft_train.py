@@ -61,8 +61,9 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _token_lengths(tokenizer, rows: Sequence[RenderedExample]) -> list[int]:
-    texts = tokenizer.apply_chat_template([r.prompt + r.completion for r in rows], tokenize=False)
+def _token_lengths(tokenizer, rows: Sequence[RenderedExample], prompt_only: bool = False) -> list[int]:
+    texts = tokenizer.apply_chat_template([r.prompt if prompt_only else r.prompt + r.completion for r in rows],
+                                          tokenize=False)
     return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
 
@@ -138,6 +139,12 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     peft_config = _lora_config(settings) if settings.lora and not continues_adapter(model) else None
     lengths = _token_lengths(tokenizer, rows)
     truncated = sum(n > settings.max_length for n in lengths)
+    if truncated == len(rows) and _token_lengths(tokenizer, rows[:1], prompt_only=True)[0] >= settings.max_length:
+        from crux_program.errors import UserError
+
+        raise UserError(f"SFT: the prompts alone are longer than max_length={settings.max_length} tokens, so no "
+                        "answer token is left to learn from; raise compiler.settings.max_length (the model takes "
+                        "up to its max_position_embeddings) or use a tokenizer with more merges")
     if truncated:
         log.warning("%d of %d SFT rows exceed max_length=%d tokens and are cut at the end; raise "
                     "max_length or the answers lose their tails.", truncated, len(rows), settings.max_length)

@@ -106,7 +106,7 @@ class Plan:
 SMALL = ("data.synthetic.families=[mux,counter]", "data.synthetic.held_out_families=[counter]",
          "data.synthetic.size=40", "data.synthetic.check=compile", "data.synthetic.unseen_designs_per_family=1")
 TINY = ("lm.max_tokens=12",)
-TRAIN_BRIEFLY = ("lm.tiny.vocab_size=300", "compiler.sft.settings.max_steps=2", "compiler.grpo.settings.max_steps=1",
+TRAIN_BRIEFLY = ("compiler.sft.settings.max_steps=2", "compiler.grpo.settings.max_steps=1",
                  "compiler.grpo.settings.max_completion_length=12", "compiler.grpo.settings.realise_max_new_tokens=12")
 LONG = "trains for minutes to hours"
 BENCH = "a measurement (half a minute to hours) whose figures the docs report"
@@ -121,6 +121,7 @@ RULES: list[tuple[str, Plan]] = [
     (r"run\.py\s*$", Plan("run", SMALL + TINY + ("data.limit=2",) + TRAIN_BRIEFLY,
                           "the main job, on a small curriculum, two SFT steps and one GRPO step")),
     (r"run\.py hydra\.run\.dir=", Plan("compose", why="the main job again, in a chosen folder (run above)")),
+    (r"run\.py experiment=base_model\s*$", Plan("compose", why=LONG + ": rebuilds the shipped base model")),
     (r"run\.py data=verilog_eval data\.limit=5 lm=tiny compiler=none", Plan("run", TINY + ("data.limit=2",))),
     (r"run\.py data=rtllm program=direct compiler=none", Plan("run", TINY + ("data.limit=1",))),
     (r"run\.py task=make_data", Plan("run", SMALL, "a small curriculum")),

@@ -106,9 +106,9 @@ def test_benchmarks_root_comes_from_the_environment(tmp_path, monkeypatch):
 def test_a_predictor_can_run_on_its_own_lm(tmp_path):
     """The transfer setup: CRUX from model A, code from the run's LM (a config choice, no code)."""
     lm_a = "{kind: openai, model: model-a, api_base: 'http://127.0.0.1:9/v1'}"
-    cfg = compose_config([f"+program.predictor_lms.spec_to_crux={lm_a}"], tmp_path)
+    cfg = compose_config(["program=crux", f"+program.predictor_lms.spec_to_crux={lm_a}"], tmp_path)
     program = run.build_program(cfg.program)
     assert "model-a" in program.spec_to_crux.lm.model and program.crux_to_verilog.lm is None
-    bad = compose_config([f"+program.predictor_lms.spec_to_code={lm_a}"], tmp_path)
+    bad = compose_config(["program=crux", f"+program.predictor_lms.spec_to_code={lm_a}"], tmp_path)
     with pytest.raises(ValueError, match="no predictor 'spec_to_code'.*crux_to_verilog"):
         run.build_program(bad.program)

@@ -16,6 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from crux_program.benchmark_prompts.verilog_eval import official_prompt
 from sim.loaders import load_problems, reference_as_candidate, reference_body
 from tests.conftest import BENCHMARKS
@@ -154,7 +156,8 @@ def test_failed_calls_are_missing_not_failures_and_the_rerun_asks_only_for_them(
     assert metrics["pass@1"] == 1.0 and metrics["n_samples"] == 6
 
 
-def test_crux_program_answers_code_complete_with_whole_modules(tmp_path):
+@pytest.mark.parametrize("program, stages", [("crux", {"crux", "code"}), ("crux_one_pass", {"answer"})])
+def test_crux_program_answers_code_complete_with_whole_modules(tmp_path, program, stages):
     """The CRUX pipeline writes a whole module from the header in the prompt; scored as the official flow scores
     it (no interface put in front of a module that declares itself), reference answers pass."""
     problems = load_problems(V2 / "dataset_code-complete-iccad2023")[:3]
@@ -166,10 +169,10 @@ def test_crux_program_answers_code_complete_with_whole_modules(tmp_path):
 
     with OpenAIStubServer(reply=reply, models=["m"]) as server:
         run_dir = tmp_path / "crux"
-        proc = run_py("data=verilog_eval", "data.task=code_complete", "compiler=none", "lm=openai", "lm.model=m",
-                      f"lm.api_base={server.base_url}", f"data.task_ids=[{','.join(p.task_id for p in problems)}]",
+        proc = run_py(f"program={program}", "data=verilog_eval", "data.task=code_complete", "compiler=none",
+                      "lm=openai", "lm.model=m", f"lm.api_base={server.base_url}", f"data.task_ids=[{','.join(p.task_id for p in problems)}]",
                       f"hydra.run.dir={run_dir}")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert {c["stage"] for c in engine.calls} == {"crux", "code"}
+    assert {c["stage"] for c in engine.calls} == stages
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["pass@1"] == 1.0, (run_dir / "verdicts.jsonl").read_text()

@@ -46,7 +46,7 @@ def test_a_served_model_with_the_default_compiler_evaluates_and_reloads_its_prog
     said = [line for line in first.console.splitlines() if "nothing to learn from" in line]
     assert len(said) == 1 and "(compiler=none)" in said[0]
     title = (run_dir / "report.md").read_text().splitlines()[0]
-    assert title == "# crux / openai:stub-coder / verilog_eval / none", title
+    assert title == "# crux_one_pass / openai:stub-coder / verilog_eval / none", title
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["labels"]["compiler"] == "none" and metrics["n_problems"] == 2
     for text in (first.console, (run_dir / "run.log").read_text()):  # quiet: no per-call client lines

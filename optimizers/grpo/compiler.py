@@ -113,7 +113,8 @@ class GRPOCompiler(Compiler):
         self.callbacks = list(callbacks)
         self.settings, self.sim, self.adapter, self.verifier = settings, sim or SimConfig(), adapter, verifier
         self.report: GRPOReport | None = None
-        # The last compile()'s trainer, step timer and scorer, for benchmarks (bench.py, gpu_smoke.py).
+        # The last compile()'s trainer, step timer and scorer, for benchmarks
+        # (benches/grpo_reward_time.py, benches/grpo_gpu_step_time.py).
         self.trainer, self.timer, self.scorer = None, None, None
         self.lm_head = ""  # the LM head the last trainer trained with ("plain" or "trl")
 
@@ -297,6 +298,8 @@ class GRPOCompiler(Compiler):
 def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Example] | None,
                     source: str) -> list[dspy.Example]:
     """The examples GRPO draws its prompts from (GRPOSettings.prompts), with a clear error when that is none."""
+    if source == "auto":  # val when it has prompts (designs an SFT stage never saw), else train
+        source = "val" if valset else "train"
     chosen = {"train": list(trainset), "val": list(valset or []),
               "both": list(trainset) + list(valset or [])}[source]
     if not chosen:

@@ -44,7 +44,7 @@ class GRPOSettings:
     anneal_by_time: with max_time_s, the learning rate warms up and decays (cosine) over the wall-clock budget
         rather than over max_steps, as SFT does: a run stopped by time still ends at a low learning rate.
     prompts: which examples GRPO samples prompts from: "train" (the train split), "val" (the val split: designs
-        an SFT stage before it never saw) or "both". After an SFT that has memorised the train split, train
+        an SFT stage before it never saw), "both", or "auto" (val when it has examples, else train). After an SFT that has memorised the train split, train
         prompts are solved in every rollout and their groups carry no advantage (docs/GRPO.md, Figures).
     selection: which prompts to train on, measured before training (select.py: DAPO's dynamic sampling done
         up front: keep prompts whose rollouts disagree); keep="all" = no probing.
@@ -92,7 +92,7 @@ class GRPOSettings:
     vllm_mode: Literal["server", "colocate"] = "server"
     logging_steps: int = 1
     max_examples: int | None = None
-    prompts: Literal["train", "val", "both"] = "train"
+    prompts: Literal["train", "val", "both", "auto"] = "train"
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     seed: int = 0
     save_steps: int = 0
@@ -122,7 +122,7 @@ class GRPOSettings:
                              f"{2 * self.sim_timeout_s + 10:g} or lower sim_timeout_s.")
         check_lm_head(self.lm_head)
         check_saving(self.save_steps, self.save_total_limit, self.max_time_s, "GRPO")
-        if self.prompts not in ("train", "val", "both"):
-            raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val or both.")
+        if self.prompts not in ("train", "val", "both", "auto"):
+            raise ValueError(f"GRPOSettings.prompts={self.prompts!r}: use train, val, both or auto.")
         if self.max_steps <= 0 and self.num_train_epochs <= 0:
             raise ValueError("Set max_steps > 0 or num_train_epochs > 0, otherwise GRPO trains nothing.")

@@ -18,7 +18,8 @@ from sim.problem import Problem
 
 
 class ReferenceEngine:
-    """Finds the problem whose spec is in the prompt and answers the stage being asked for."""
+    """Finds the problem whose spec is in the prompt and answers the stage being asked for: "crux" (spec -> CRUX),
+    "code" (spec [+ CRUX] -> Verilog) or "answer" (the one-pass program: both in one answer)."""
 
     def __init__(self, problems: list[Problem], finish_reason: str = "stop") -> None:
         self.by_spec = {p.spec.strip(): p for p in problems}
@@ -32,9 +33,12 @@ class ReferenceEngine:
         if not found:
             raise LookupError("ReferenceEngine: no known spec in the prompt")
         problem = self.by_spec[max(found, key=len)]
-        stage = "crux" if "## interface ##" in system + user else "code"
+        prompt = system + user
+        stage = ("answer" if "## verilog ##" in prompt else "crux") if "## interface ##" in prompt else "code"
         with self._lock:
             self.calls.append({"task_id": problem.task_id, "stage": stage, **settings})
+        if stage == "answer":  # the one-pass program: the CRUX fields, then the code, in one answer
+            return self._crux_answer(problem).replace("[[ ## completed ## ]]", self._code_answer(problem))
         return self._crux_answer(problem) if stage == "crux" else self._code_answer(problem)
 
     def complete(self, request) -> Response:
