@@ -74,20 +74,33 @@ def once(folder: Path, args: list[str]) -> None:
         run([*args, f"hydra.run.dir={folder}"], folder.parent / f"{folder.name}.log")
 
 
-def seed_arms(out: Path, seed: int, extra: list[str], direct: bool) -> list[ArmResult]:
+def stage_settings(main: Path, stage: str) -> list[str]:
+    """`compiler.settings.KEY=VALUE` for every plain setting of the main job's `stage` (its resolved config)."""
+    import yaml
+
+    settings = yaml.safe_load((main / "config.yaml").read_text())["compiler"][stage]["settings"]
+    return [f"compiler.settings.{k}={'null' if v is None else v}" for k, v in settings.items()
+            if k not in ("_target_", "max_time_s") and isinstance(v, (int, float, str, type(None)))]
+
+
+def seed_arms(out: Path, seed: int, extra: list[str], direct: bool, main_only: bool = False) -> list[ArmResult]:
     main = out / f"main_s{seed}"
     once(main, [f"seed={seed}", *extra])
     seconds = stage_seconds(main)
     results = [arm_result("base", seed, main / "stages" / "base", None),
                arm_result("sft", seed, main / "stages" / "sft", seconds.get("sft")),
                arm_result("grpo", seed, main, seconds.get("grpo"))]
+    if main_only:
+        return results
     grpo_s = max(int(seconds.get("grpo", 0)), 1)
     start = [f"seed={seed}", f"lm.model={main / 'compiler' / 'sft' / 'checkpoint'}", "task.compare_stages=false",
              "task.time_budget_s=null", "task.unseen_limit=0", *extra]
-    once(out / f"sft_more_s{seed}", [*start, "compiler=sft", f"compiler.settings.max_time_s={grpo_s}"])
+    # each rival runs with the main job's own stage settings, only its clock set to the GRPO stage's time
+    once(out / f"sft_more_s{seed}", [*start, "compiler=sft", *stage_settings(main, "sft"),
+                                     f"compiler.settings.max_time_s={grpo_s}"])
     results.append(arm_result("sft_more", seed, out / f"sft_more_s{seed}", grpo_s))
-    once(out / f"code_only_s{seed}", [*start, "compiler=grpo", "compiler.settings.spaces=[code]",
-                                      f"compiler.settings.max_time_s={grpo_s}"])
+    once(out / f"code_only_s{seed}", [*start, "compiler=grpo", *stage_settings(main, "grpo"),
+                                      "compiler.settings.spaces=[code]", f"compiler.settings.max_time_s={grpo_s}"])
     results.append(arm_result("code_only", seed, out / f"code_only_s{seed}", grpo_s))
     if direct:
         folder = out / f"direct_s{seed}"
@@ -125,10 +138,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench_default_job")
     p.add_argument("--direct", action="store_true", help="also the direct program's arm (one more job per seed)")
+    p.add_argument("--main-only", action="store_true", help="only the main job per seed (its three stages)")
     p.add_argument("overrides", nargs="*", help="extra run.py overrides for every arm (e.g. data.limit=60)")
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
-    results = [r for seed in a.seeds for r in seed_arms(a.out, seed, a.overrides, a.direct)]
+    results = [r for seed in a.seeds for r in seed_arms(a.out, seed, a.overrides, a.direct, a.main_only)]
     table, data = summary(results)
     (a.out / "summary.md").write_text(table + "\n")
     (a.out / "summary.json").write_text(json.dumps(data, indent=2))
