@@ -63,7 +63,7 @@ def test_grpo_prompts_come_from_the_chosen_split(tmp_path):
     assert len(prompt_examples(train, val, "both")) == 4
     with pytest.raises(ValueError, match="prompts='val' but that split is empty"):
         prompt_examples(train, None, "val")
-    with pytest.raises(ValueError, match="use train, val or both"):
+    with pytest.raises(ValueError, match="use train, val, both or auto"):
         GRPOSettings(prompts="test")
     assert instantiate(composed("compiler=grpo").compiler, run_dir=tmp_path).settings.prompts == "train"
     compiler = instantiate(composed("compiler=sft_grpo", "compiler.grpo.settings.prompts=val").compiler,

@@ -14,7 +14,7 @@ CONF = Path(__file__).resolve().parents[3] / "conf"
 
 def test_hydra_config_builds_and_loads(tmp_path):
     overrides = ["data=synthetic", "task=make_data", "data.synthetic.size=1000", "data.synthetic.check=compile",
-                 f"data.synthetic.out_dir={tmp_path}", "data.test_split=test", "data.limit=null", "seed=5"]
+                 f"data.synthetic.out_dir={tmp_path}", "data.test_split=test", "data.limit=null", "data.synthetic.seed=5"]
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config", overrides=overrides)
     assert cfg.task.name == "make_data"
