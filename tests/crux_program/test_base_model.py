@@ -2,11 +2,11 @@
 on a model trained on a test design stops with the names of the overlapping problems."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import dspy
 import pytest
+import yaml
 
 from crux_program.errors import UserError
 from crux_program.lm.base_model import (MANIFEST, TrainingData, check_disjoint, export_base_model,
@@ -59,5 +59,6 @@ def test_shipped_base_model_is_small_loads_and_names_its_data():
 
     model = AutoModelForCausalLM.from_pretrained(BASE)
     assert AutoTokenizer.from_pretrained(BASE).chat_template and model.num_parameters() < 5_000_000
-    config = json.loads((REPO / "conf" / "data" / "synthetic.yaml").read_text().split("seed:")[1].split()[0])
-    assert config == training.data["synthetic"]["seed"], "the default curriculum is the one it was trained on"
+    default = yaml.safe_load((REPO / "conf" / "data" / "synthetic.yaml").read_text())["synthetic"]
+    for key in ("seed", "size", "rename_fraction", "rename_copies", "held_out_families"):
+        assert default[key] == training.data["synthetic"][key], f"the default curriculum's {key} is not the base's"
