@@ -64,9 +64,14 @@ def test_interrupted_distillation_resumes_without_asking_any_row_twice(tmp_path)
         return _teacher_reply(call)
 
     config = PoolConfig(concurrency=16, realise=False, progress=False)
+    # a shell that starts jobs in the background (`cmd &`) starts them with SIGINT ignored: restore Ctrl-C here
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     with OpenAIStubServer(reply=reply) as server:
-        with pytest.raises(KeyboardInterrupt):
-            TeacherPool(_lm(server), None, answers, config).run(triplets)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                TeacherPool(_lm(server), None, answers, config).run(triplets)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         first = _asked(server.calls)
         written = read_answers(answers)
         assert INTERRUPT_AT <= len(written) < ROWS and len(written) == len(first)  # every answer received is kept
