@@ -40,6 +40,15 @@ def raw_answer(error: AdapterParseError) -> str:
     return _FIELD_MARKER.sub("", error.lm_response or "").strip()
 
 
+def crux_of(out: dspy.Prediction) -> tuple[Crux | None, str]:
+    """(the CRUX its three parsed fields make, "") or (None, why they do not make a valid one)."""
+    try:
+        return Crux(interface=out.interface, core_functions=out.core_functions,
+                    key_considerations=out.key_considerations), ""
+    except ValueError as err:  # the fields parsed but do not make a valid CRUX
+        return None, f"CRUX is invalid: {err}"
+
+
 class _PerPredictorLMs(dspy.Module):
     """Keeps LMs bound to predictors when a saved state that holds no LM is loaded."""
 
@@ -75,12 +84,8 @@ class CruxOnePass(_PerPredictorLMs):
                 answer = read_one_pass(err.lm_response or "")
                 crux, verilog, error = answer.crux, answer.verilog, answer.crux_error
             else:
-                verilog, error = out.verilog, ""
-                try:
-                    crux = Crux(interface=out.interface, core_functions=out.core_functions,
-                                key_considerations=out.key_considerations)
-                except ValueError as err:  # the fields parsed but do not make a valid CRUX
-                    crux, error = None, f"CRUX is invalid: {err}"
+                verilog = out.verilog
+                crux, error = crux_of(out)
         return dspy.Prediction(crux=crux, crux_markdown=crux.to_markdown() if crux is not None else None,
                                verilog=verilog, crux_error=error)
 
@@ -110,12 +115,8 @@ class CruxPipeline(_PerPredictorLMs):
                 return crux, crux.to_markdown(), ""
             except CruxParseError:
                 return None, raw or NO_CRUX, f"CRUX did not parse: {str(err).splitlines()[0]}"
-        try:
-            crux = Crux(interface=out.interface, core_functions=out.core_functions,
-                        key_considerations=out.key_considerations)
-        except ValueError as err:  # the fields parsed but do not make a valid CRUX
-            return None, NO_CRUX, f"CRUX is invalid: {err}"
-        return crux, crux.to_markdown(), ""
+        crux, error = crux_of(out)
+        return (crux, crux.to_markdown(), "") if crux is not None else (None, NO_CRUX, error)
 
     def write_code(self, spec: str, crux_markdown: str) -> str:
         """The code stage; an answer without DSPy's field markers is passed on raw."""
