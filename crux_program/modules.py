@@ -17,6 +17,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from crux_program.adapter import CruxChatAdapter
 from crux_program.crux import Crux, CruxParseError
 from crux_program.one_pass_answer import read_one_pass
 from crux_program.signatures import CruxToVerilog, SpecToCrux, SpecToCruxAndVerilog, SpecToVerilog
@@ -26,8 +27,9 @@ _FIELD_MARKER = re.compile(r"^\s*\[\[ ## \w+ ## \]\]\s*$", re.M)
 
 
 def default_adapter() -> dspy.ChatAdapter:
-    """The adapter the program uses unless the caller configured one (no second JSON call on a parse miss)."""
-    return dspy.ChatAdapter(use_json_adapter_fallback=False)
+    """The adapter the program uses unless the caller configured one: ChatAdapter with compact type notes
+    (`crux_program.adapter`), and no second JSON call on a parse miss."""
+    return CruxChatAdapter(use_json_adapter_fallback=False)
 
 
 def _adapter_context():

@@ -18,6 +18,8 @@ from typing import Sequence
 
 import dspy
 
+from crux_program.modules import default_adapter
+
 Message = dict[str, str]
 
 
@@ -36,12 +38,11 @@ class RenderedExample:
 
 
 def program_adapter(adapter: dspy.Adapter | None = None) -> dspy.Adapter:
-    """The adapter the program runs with: an explicit one, else dspy.settings.adapter, else ChatAdapter."""
+    """The adapter the program runs with: an explicit one, else dspy.settings.adapter, else the program's default
+    (`crux_program.modules.default_adapter`, the one its modules use when none is configured)."""
     if adapter is not None:
         return adapter
-    # CruxPipeline / DirectVerilog run under ChatAdapter(use_json_adapter_fallback=False) when none is configured;
-    # the fallback flag changes parsing only, never the rendered messages.
-    return dspy.settings.adapter or dspy.ChatAdapter(use_json_adapter_fallback=False)
+    return dspy.settings.adapter or default_adapter()
 
 
 def render_call(predictor: dspy.Predict, inputs: dict, outputs: dict,

@@ -87,7 +87,7 @@ def test_sft_rows_render_byte_identically_to_inference() -> None:
     example = dspy.Example(task_id="t", spec="Invert a.", crux=CRUX, verilog=CODE).with_inputs("spec")
     (row,) = render_examples(CruxOnePass(), [example])
     lm = DummyLM([ANSWER])
-    with dspy.context(lm=lm, adapter=dspy.ChatAdapter(use_json_adapter_fallback=False)):
+    with dspy.context(lm=lm):  # no adapter configured: the program's own, which SFT renders with too
         CruxOnePass()(spec="Invert a.")
     assert row.predictor == "spec_to_answer"
     assert row.prompt == lm.history[-1]["messages"]  # what the model is trained on is what it is asked
