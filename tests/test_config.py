@@ -10,8 +10,8 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 import run
+from crux_program.data.sources import DataSplits
 from crux_program.evaluation.config import EvalConfig
-from crux_program.evaluation.problem_set import DataSplits
 from crux_program.lm.config import LMConfig
 from optimizers.base import Compiler
 from sim.config import SimConfig

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from crux_program.evaluation.problem_set import JsonlData
+from crux_program.data.sources import JsonlData
 from sim.loaders import load_problems
 from tests.crux_program.evaluation_standins import ReferenceEngine
 from tests.openai_stub_server import OpenAIStubServer

@@ -1,12 +1,13 @@
 """Evaluation: n samples per problem through a DSPy program, scored by `sim/`, pass@k, and a report.
 
 Public API: `evaluate_program`, `EvalRunner`, `EvalConfig`, `EvalMetrics`, `pass_at_k`, `summarize_sweep`,
-and the data sources `BenchmarkData`, `JsonlData` (`DataSplits`). See docs/EVALUATION.md.
+and, re-exported from `crux_program.data.sources` where they live, the data sources `BenchmarkData`,
+`JsonlData` (`DataSplits`). See docs/EVALUATION.md.
 """
+from crux_program.data.sources import BenchmarkData, DataSplits, JsonlData
 from crux_program.evaluation.config import EvalConfig
 from crux_program.evaluation.evaluate import evaluate_program
 from crux_program.evaluation.passk import mean_pass_at_k, pass_at_k
-from crux_program.evaluation.problem_set import BenchmarkData, DataSplits, JsonlData
 from crux_program.evaluation.report import EvalMetrics
 from crux_program.evaluation.runner import EvalRunner
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from crux_program.data.sources import BenchmarkData
 from crux_program.errors import UserError
-from crux_program.evaluation.problem_set import BenchmarkData
 from sim.loaders import is_code_complete_folder, load_problems, reference_body
 from tests.conftest import BENCHMARKS
 

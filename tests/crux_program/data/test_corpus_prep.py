@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from crux_program.data.corpus_prep import PrepConfig, prepare
-from crux_program.data.corpus_source import CorpusData
 from crux_program.data.dedup import design_key
+from crux_program.data.sources import CorpusData
 from tests.crux_program.data.test_data_corpus import _corpus
 
 FIELDS = {"task_id": "id", "spec": "instruction", "reference": "output"}

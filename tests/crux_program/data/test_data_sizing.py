@@ -9,7 +9,7 @@ import pytest
 
 from crux_program.data.curriculum import SyntheticConfig
 from crux_program.data.sizing import build_estimate, check_splits, smallest_size, split_designs
-from crux_program.data.source import SyntheticData
+from crux_program.data.sources import SyntheticData
 from crux_program.errors import UserError
 
 

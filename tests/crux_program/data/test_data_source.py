@@ -7,7 +7,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from crux_program.data.__main__ import main
-from crux_program.data.source import SyntheticData
+from crux_program.data.sources import SyntheticData
 
 CONF = Path(__file__).resolve().parents[3] / "conf"
 
@@ -40,7 +40,7 @@ def test_a_folder_built_with_other_settings_is_rebuilt_with_a_warning_naming_the
     assert other.changed_settings(recorded) == ["rename_fraction: 0.0 -> 0.5"]
     older = recorded.replace('"rename_per": "example", ', "")  # a config.json from before rename_per existed
     assert "rename_per: '(not recorded)' -> 'example'" in source.changed_settings(older)
-    with caplog.at_level("WARNING", logger="crux_program.data.source"):
+    with caplog.at_level("WARNING", logger="crux_program.data.sources.synthetic"):
         other.load()
     assert "rename_fraction: 0.0 -> 0.5" in caplog.text and "rebuilding" in caplog.text
     assert (tmp_path / "config.json").read_text() != recorded

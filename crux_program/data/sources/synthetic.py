@@ -15,6 +15,7 @@ from pathlib import Path
 from crux_program.data.curriculum import SyntheticConfig
 from crux_program.data.make_dataset import DatasetSummary, make_dataset, summary_table
 from crux_program.data.sizing import build_estimate, check_splits
+from crux_program.data.sources.splits import DataSplits
 from crux_program.data.triplet import load_split
 from crux_program.errors import UserError
 
@@ -26,7 +27,7 @@ _NOT_CONTENT = {"jobs"}  # settings that change how fast a curriculum is built, 
 
 @dataclass
 class SyntheticData:
-    """The synthetic curriculum as a `DataSource` (see crux_program.evaluation.problem_set).
+    """The synthetic curriculum as a `DataSource` (crux_program.data.sources.splits).
 
     test_split: which held-out split `load()` returns as test problems: "test_seen" (seen families, unseen
         parameters), "test_unseen" (unseen families) or "test" (both; each Problem's `source` says which).
@@ -99,10 +100,8 @@ class SyntheticData:
                     "drawn over the whole curriculum.", self.folder, build_estimate(self.synthetic, designs))
         print(summary_table(self.build()), flush=True)
 
-    def load(self):
+    def load(self) -> DataSplits:
         """DataSplits(train, val: dspy.Examples; test: Problems with source `synthetic/<split>`)."""
-        from crux_program.evaluation.problem_set import DataSplits
-
         self.ensure_built()
         train = [t.to_example() for t in load_split(self.folder, "train")]
         val = [t.to_example() for t in load_split(self.folder, "val")]

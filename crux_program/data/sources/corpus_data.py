@@ -18,18 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crux_program.data.corpus_prep import PrepConfig, TeacherSetup, prepare
+from crux_program.data.curriculum import SyntheticConfig
 from crux_program.data.decontaminate import DecontamConfig
 from crux_program.data.distill_pool import PoolConfig
+from crux_program.data.sources.folder import BenchmarkData
+from crux_program.data.sources.jsonl import JsonlData
+from crux_program.data.sources.splits import DataSource, DataSplits, select
+from crux_program.data.sources.synthetic import SyntheticData
 from crux_program.errors import UserError
 
 TEST_SOURCES = ("verilog_eval", "rtllm", "synthetic", "jsonl")
 log = logging.getLogger(__name__)
 
 
-def test_source(name: str, options: dict):
+def test_source(name: str, options: dict) -> DataSource:
     """The data source that provides the test problems (all of them: limits are applied by the caller)."""
-    from crux_program.evaluation.problem_set import BenchmarkData, JsonlData
-
     opts = {k: v for k, v in dict(options or {}).items() if k not in ("limit", "task_ids")}  # data.limit rules
     if name in ("verilog_eval", "rtllm"):
         return BenchmarkData(name=name, **opts)  # every option of that source, e.g. data.tests.rtllm.path=DIR
@@ -38,9 +41,6 @@ def test_source(name: str, options: dict):
             raise UserError("data.test=jsonl needs data.tests.jsonl.path=/path/to/problems.jsonl")
         return JsonlData(name="jsonl", **opts)
     if name == "synthetic":
-        from crux_program.data.curriculum import SyntheticConfig
-        from crux_program.data.source import SyntheticData
-
         return SyntheticData(synthetic=SyntheticConfig(**dict(opts.get("synthetic") or {})),
                              test_split=str(opts.get("test_split", "test_seen")))
     raise UserError(f"data.test={name!r}: choose one of {TEST_SOURCES}")
@@ -48,7 +48,7 @@ def test_source(name: str, options: dict):
 
 @dataclass
 class CorpusData:
-    """A `DataSource` (crux_program.evaluation.problem_set) over a user corpus; conf/data/corpus.yaml lists
+    """A `DataSource` (crux_program.data.sources.splits) over a user corpus; conf/data/corpus.yaml lists
     and explains every option. The report and (unless `cache_dir` is set) the cache go into the run folder:
     the one given to `attach_run_dir`, else the running Hydra job's."""
 
@@ -113,10 +113,8 @@ class CorpusData:
         pool = PoolConfig(**{**dict(self.distill or {}), "progress": self.progress})
         return TeacherSetup(make=lambda: build_lm(config), identity=identity, pool=pool)
 
-    def load(self):
+    def load(self) -> DataSplits:
         """DataSplits(train, val: examples from the corpus; test: problems from data.test)."""
-        from crux_program.evaluation.problem_set import DataSplits, select
-
         every = test_source(self.test, (self.tests or {}).get(self.test, {})).load().test
         tests = select(every, list(self.task_ids or []), self.limit)
         run_folder = self._run_folder()
