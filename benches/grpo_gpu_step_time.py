@@ -58,8 +58,9 @@ def tokenizer_texts(program, examples) -> list[str]:
     return prompts + [ex.verilog + "\n" + ex.crux.to_markdown() for ex in examples] * 4
 
 
-def build_model(shape: str, out_dir: Path, texts: list[str]) -> Path:
-    """A tokenizer trained on `texts` and a random Qwen2 of `shape`, saved in out_dir (bf16 for big shapes)."""
+def build_model(shape: str, out_dir: Path, texts: list[str]) -> tuple[Path, int]:
+    """A tokenizer trained on `texts` and a random Qwen2 of `shape`, saved in out_dir (bf16 for big shapes);
+    returns out_dir and the model's parameter count (what GRPO trains, LoRA adapters aside)."""
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
@@ -79,7 +80,7 @@ def build_model(shape: str, out_dir: Path, texts: list[str]) -> Path:
     if shape != "tiny":
         model = model.to(torch.bfloat16)
     model.save_pretrained(out_dir)
-    return out_dir
+    return out_dir, sum(p.numel() for p in model.parameters())
 
 
 @dataclass
@@ -109,7 +110,7 @@ def run(shape: str, steps: int, device: str, out: Path, completion_tokens: int, 
     triplets = smoke_triplets()
     examples = [t.to_example() for t in triplets]
     program = CruxPipeline()
-    model_path = build_model(shape, out / "model", tokenizer_texts(program, examples))
+    model_path, parameters = build_model(shape, out / "model", tokenizer_texts(program, examples))
     program.set_lm(LocalLM(model_path, device="cpu", max_tokens=completion_tokens))  # only its path is used
     settings = GRPOSettings(max_steps=steps, device=device, lora=lora, max_completion_length=completion_tokens,
                             realise_max_new_tokens=completion_tokens, learning_rate=1e-5, group_timeout_s=60,
@@ -117,12 +118,11 @@ def run(shape: str, steps: int, device: str, out: Path, completion_tokens: int, 
     compiler = GRPOCompiler(settings, out / "run", sim=SimConfig(mode="differential", timeout_s=30, jobs=1))
     with dspy.context(adapter=dspy.ChatAdapter()):
         compiler.compile(program, examples)
-    rep = compiler.report
-    report = SmokeReport(shape=shape, device=rep.device, steps=rep.steps,
-                         parameters=sum(p.numel() for p in compiler.trainer.model.parameters()),
-                         step_s=[round(x, 3) for x in compiler.timer.step_seconds],
-                         generation_s=[round(x, 3) for x in compiler.timer.generation_seconds],
-                         reward_s=[round(x, 3) for x in compiler.scorer.stats.batch_seconds],
+    rep = compiler.report  # the run's GRPOReport: per-step timings included
+    report = SmokeReport(shape=shape, device=rep.device, steps=rep.steps, parameters=parameters,
+                         step_s=[round(x, 3) for x in rep.step_seconds],
+                         generation_s=[round(x, 3) for x in rep.generation_seconds],
+                         reward_s=[round(x, 3) for x in rep.reward_seconds],
                          reward_fraction=rep.reward_fraction)
     (out / "step_times.json").write_text(json.dumps(asdict(report), indent=2))
     print(f"{shape} on {report.device}: {report.parameters / 1e6:.1f}M parameters, {report.steps} steps")

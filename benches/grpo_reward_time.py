@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -76,7 +76,7 @@ def time_fresh_run(data: Path, model: Path, steps: int, out: Path, examples: int
     compiler = GRPOCompiler(GRPOSettings(max_steps=steps, max_time_s=None), out, sim=SimConfig(mode="auto"))
     with dspy.context(adapter=dspy.ChatAdapter()):
         compiler.compile(program, trainset)
-    return share_from_report(json.loads((out / "grpo_report.json").read_text()))
+    return share_from_report(asdict(compiler.report))  # the GRPOReport it also wrote as grpo_report.json
 
 
 def main() -> None:

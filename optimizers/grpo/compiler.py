@@ -6,9 +6,14 @@ Steps:
    optionally keep only those whose rollouts from the starting policy disagree (`select.py`);
 3. build the scorer over the `sim/` core (`rewards.py`): three async reward functions, format / compile /
    functional, whose weights a callback moves every step (`schedule.py`);
-4. train with TRL's GRPOTrainer; CRUX rewards realise Verilog with the trainer's current model;
-5. save run_dir/checkpoint, run_dir/train_log.jsonl and run_dir/grpo_report.json (timings, weights), and
-   return a copy of the program bound to the checkpoint through `LocalLM.with_model`.
+4. train with TRL's GRPOTrainer; CRUX rewards realise Verilog with the policy's current model (`policy.py`);
+5. save run_dir/checkpoint, run_dir/train_log.jsonl and run_dir/grpo_report.json (timings, weights), keep that
+   report as `compiler.report`, and return a copy of the program bound to the checkpoint through
+   `LocalLM.with_model`.
+
+Every part is built with what it needs, in the order the dependencies allow: the policy handle and the scorer
+(whose reward functions the trainer takes) before the trainer, the step timer and the schedule with it. The one
+late binding is the schedule's `bind(trainer)` (`schedule.py` says why).
 """
 from __future__ import annotations
 
@@ -16,17 +21,19 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import dspy
 
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler, bound_lm, local_model_path
 from optimizers.grpo.dataset import build_prompts, fill_batch, problems_by_task, to_dataset
+from optimizers.grpo.policy import CurrentPolicy
 from optimizers.grpo.realise import PolicyRealiser
-from optimizers.grpo.rewards import DualSpaceScorer, GroupChecker, ScoreStats
+from optimizers.grpo.rewards import DualSpaceScorer, GroupChecker
 from optimizers.grpo.schedule import RewardScheduleCallback
 from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, choose, select_prompts
 from optimizers.grpo.settings import GRPOSettings
@@ -41,7 +48,13 @@ from sim.config import SimConfig
 @dataclass
 class GRPOReport:
     """What one GRPO run did. `reward_fraction` is reward time / step time (the <= 10% target); reward time
-    includes the policy's greedy realisation of CRUXes (`realise_s`), and `sim_fraction` leaves it out."""
+    includes the policy's greedy realisation of CRUXes (`realise_s`), and `sim_fraction` leaves it out.
+
+    step_seconds, generation_seconds, reward_seconds: each optimizer step's wall time, each generation call's,
+    each scored batch's (the means above are theirs; probing for prompt selection is left out);
+    time_budget_s: the wall-clock budget training ran under (None: steps alone), whose clock the reward
+    schedule's progress follows too, and with `anneal_by_time` the learning rate.
+    """
 
     checkpoint: str
     prompts: int
@@ -61,6 +74,22 @@ class GRPOReport:
     weights_history: list
     selection: SelectionReport | None = None
     lm_head: str = ""  # "plain" (optimizers.plain_lm_head) or "trl" (TRL's fused head)
+    step_seconds: list[float] = field(default_factory=list)
+    generation_seconds: list[float] = field(default_factory=list)
+    reward_seconds: list[float] = field(default_factory=list)
+    time_budget_s: float | None = None
+    anneal_by_time: bool = False
+
+
+@dataclass
+class GRPOTraining:
+    """One built training run, what compile() saves the checkpoint from and writes the report of."""
+
+    trainer: Any  # trl.GRPOTrainer
+    timer: StepTimer
+    scorer: DualSpaceScorer
+    schedule: RewardScheduleCallback
+    lm_head: str  # the LM head the trainer trains with ("plain" or "trl")
 
 
 def sim_pool_size(requested: int) -> int:
@@ -101,7 +130,9 @@ class GRPOCompiler(Compiler):
 
     sim: the simulator settings for rewards (differential mode recommended: one simulation per group);
     verifier: an already-built checker (tests, or sharing one verifier); otherwise one is built from `sim`;
-    callbacks: extra `transformers.TrainerCallback`s for the trainer (a benchmark's clock, a test's Ctrl-C).
+    callbacks: extra `transformers.TrainerCallback`s for the trainer (a benchmark's clock, a test's Ctrl-C);
+        transformers hands each the trainer's model, tokenizer, optimizer and data loaders as training runs.
+    After `compile()`, `report` (GRPOReport) is what the run did: timings per step, reward weights, selection.
     """
 
     name = "grpo"
@@ -112,11 +143,7 @@ class GRPOCompiler(Compiler):
         super().__init__(run_dir)
         self.callbacks = list(callbacks)
         self.settings, self.sim, self.adapter, self.verifier = settings, sim or SimConfig(), adapter, verifier
-        self.report: GRPOReport | None = None
-        # The last compile()'s trainer, step timer and scorer, for benchmarks
-        # (benches/grpo_reward_time.py, benches/grpo_gpu_step_time.py).
-        self.trainer, self.timer, self.scorer = None, None, None
-        self.lm_head = ""  # the LM head the last trainer trained with ("plain" or "trl")
+        self.report: GRPOReport | None = None  # the last compile()'s
 
     def time_cap(self) -> float | None:
         return self.settings.max_time_s
@@ -143,26 +170,29 @@ class GRPOCompiler(Compiler):
         device = resolve_device(s.device)
         lora = (device == "cuda") if s.lora is None else s.lora
         model, tokenizer = load_for_training(base, device, s.precision, lora)
-        given = self.verifier
-        scorer = DualSpaceScorer(given or self._new_verifier(), problems_by_task(trainset),
-                                 ProgramPredictors.of(program), adapter, s.group_timeout_s,
-                                 sim_pool_size(s.sim_concurrency), realise_min_interface=s.realise_min_interface,
-                                 spaces=s.spaces)
-        owns_verifier = given is None
+        policy = CurrentPolicy(model)  # the starting model now, the trainer's once training begins
+        predictors = ProgramPredictors.of(program)
+        owns_verifier = self.verifier is None
+        verifier = self._new_verifier() if owns_verifier else self.verifier
+        # Probing and training each get their own scorer (so training's reward share leaves probing out),
+        # over one verifier and one realiser that follows the policy.
+        new_scorer = partial(DualSpaceScorer, verifier, problems_by_task(trainset), predictors, adapter,
+                             s.group_timeout_s, sim_pool_size(s.sim_concurrency),
+                             realiser=self._realiser(predictors, adapter, tokenizer, policy),
+                             realise_min_interface=s.realise_min_interface, spaces=s.spaces)
         try:  # from here on, a failure (probing, building the trainer, training) still stops the sim workers
-            rows, selection = self._select(rows, model, tokenizer, scorer, base)
+            rows, selection = self._select(rows, model, tokenizer, new_scorer, base)
             rows = fill_batch(rows, self._prompts_per_generation())
             budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
-            trainer, timer = self._trainer(model, tokenizer, to_dataset(rows), scorer, device, lora, budget_s)
-            self.timer, self.scorer = timer, scorer
-            trainer.train(resume_from_checkpoint=self._resume_point(base, rows))
+            run = self._trainer(model, tokenizer, to_dataset(rows), new_scorer(), policy, device, lora, budget_s)
+            run.trainer.train(resume_from_checkpoint=self._resume_point(base, rows))
         finally:
-            if owns_verifier and hasattr(scorer.verifier, "close"):
-                scorer.verifier.close()  # the verifier this compile() built (a passed-in one stays open)
-        checkpoint = self._save(trainer, tokenizer)
-        self.report = self._report(trainer, timer, scorer, checkpoint, len(rows), start, device, lora, selection)
+            if owns_verifier and hasattr(verifier, "close"):
+                verifier.close()  # the verifier this compile() built (a passed-in one stays open)
+        checkpoint = self._save(run.trainer, tokenizer)
+        self.report = self._report(run, checkpoint, len(rows), start, device, lora, selection)
         tuned = bind_checkpoint(program, lm, checkpoint)
-        if trainer.accelerator.is_main_process:
+        if run.trainer.accelerator.is_main_process:
             save_compiled(tuned, self.run_dir, compiler=self.name, model_path=checkpoint, base_model_path=base,
                           train_examples=len(trainset), seconds=time.perf_counter() - start,
                           reward_fraction=self.report.reward_fraction, steps=self.report.steps)
@@ -174,6 +204,16 @@ class GRPOCompiler(Compiler):
             return None
         digest = inputs_digest(base, self.reuse_key(), [asdict(r) if is_dataclass(r) else r for r in rows])
         return resume_point(self.run_dir / "trainer", digest)
+
+    def _realiser(self, predictors: ProgramPredictors, adapter: dspy.Adapter, tokenizer,
+                  policy: CurrentPolicy) -> PolicyRealiser | None:
+        """What realises CRUX-space completions as code for their functional reward: the policy, greedily;
+        None where nothing is realised (`crux_functional: false`, no CRUX space, or one-pass answers, whose
+        own code is simulated)."""
+        s = self.settings
+        if not (s.crux_functional and "crux" in s.spaces and predictors.answer is None):
+            return None
+        return PolicyRealiser(policy, tokenizer, predictors, adapter, max_new_tokens=s.realise_max_new_tokens)
 
     def _new_verifier(self) -> GroupChecker:
         """The reward verifier: `self.sim` with each simulation capped at `settings.sim_timeout_s`."""
@@ -191,9 +231,10 @@ class GRPOCompiler(Compiler):
         completions = s.per_device_train_batch_size * s.gradient_accumulation_steps * PartialState().num_processes
         return max(1, completions // s.num_generations)
 
-    def _select(self, rows, model, tokenizer, scorer: DualSpaceScorer, base: Path):
+    def _select(self, rows, model, tokenizer, new_scorer: Callable[[], DualSpaceScorer], base: Path):
         """GRPOSettings.selection: probe the prompts with the starting policy and keep those whose rollouts
-        disagree. Under several processes the main one probes and the others read its log."""
+        disagree, scored by a scorer of their own (`new_scorer()`), as training scores them. Under several
+        processes the main one probes and the others read its log."""
         s, sel = self.settings, self.settings.selection
         if sel.keep == "all":
             return choose(rows, {}, sel)
@@ -221,20 +262,18 @@ class GRPOCompiler(Compiler):
         state = PartialState()
         if state.is_main_process:
             torch.manual_seed(s.seed)
-            if s.crux_functional and "crux" in s.spaces and scorer.predictors.answer is None:  # CRUX groups are scored as in training: realised
-                scorer.realiser = PolicyRealiser(None, tokenizer, scorer.predictors, scorer.adapter,
-                                                 max_new_tokens=s.realise_max_new_tokens, model=model)
             sampler = RolloutSampler(model, tokenizer, s.num_generations, s.max_completion_length, s.temperature,
                                      s.top_p)
-            kept, report = select_prompts(rows, sampler, scorer.score_group_now, sel, probe_log)
-            scorer.realiser, scorer.stats = None, ScoreStats()  # training's reward share leaves probing out
+            kept, report = select_prompts(rows, sampler, new_scorer().score_group_now, sel, probe_log)
         state.wait_for_everyone()
         if not state.is_main_process:
             kept, report = choose(rows, probe_log.load(), sel)
         return kept, report
 
-    def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, device: str, lora: bool,
-                 budget_s: float | None = None):
+    def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, policy: CurrentPolicy, device: str,
+                 lora: bool, budget_s: float | None = None) -> GRPOTraining:
+        """The GRPOTrainer over `scorer`'s reward functions, with the schedule, the step timer, the time
+        budget, the policy handle and the caller's callbacks."""
         from trl import GRPOTrainer
 
         from optimizers.plain_lm_head import apply_lm_head_choice
@@ -242,7 +281,7 @@ class GRPOCompiler(Compiler):
         s = self.settings
         budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=self.deadline) if budget_s else None
         schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
-        callbacks = [schedule, timer] + ([budget] if budget else []) + self.callbacks
+        callbacks = [policy, schedule, timer] + ([budget] if budget else []) + self.callbacks
         peft_config = None
         if lora and not continues_adapter(model):  # an adapter folder's adapter is trained further instead
             from peft import LoraConfig
@@ -253,15 +292,11 @@ class GRPOCompiler(Compiler):
                               args=trl_config(s, device, self.run_dir), train_dataset=dataset,
                               processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config)
         # the fields GRPOTrainer reads: log-probs for the loss, entropy for its metric and entropy masking
-        self.lm_head = apply_lm_head_choice(trainer, s.lm_head, device, temperature=s.temperature,
-                                            outputs=("log_probs", "entropy"))
-        schedule.trainer = trainer
+        lm_head = apply_lm_head_choice(trainer, s.lm_head, device, temperature=s.temperature,
+                                       outputs=("log_probs", "entropy"))
+        schedule.bind(trainer)  # the trainer holds the weights it sets; callbacks are never handed the trainer
         timer.instrument_generation(trainer)
-        if s.crux_functional and "crux" in s.spaces and scorer.predictors.answer is None:
-            scorer.realiser = PolicyRealiser(trainer, tokenizer, scorer.predictors, scorer.adapter,
-                                             max_new_tokens=s.realise_max_new_tokens)
-        self.trainer, self.schedule_callback = trainer, schedule
-        return trainer, timer
+        return GRPOTraining(trainer, timer, scorer, schedule, lm_head)
 
     def _save(self, trainer, tokenizer) -> Path:
         checkpoint = self.run_dir / "checkpoint"
@@ -274,9 +309,9 @@ class GRPOCompiler(Compiler):
         trainer.accelerator.wait_for_everyone()
         return checkpoint
 
-    def _report(self, trainer, timer: StepTimer, scorer: DualSpaceScorer, checkpoint: Path, prompts: int,
-                start: float, device: str, lora: bool, selection: SelectionReport | None = None) -> GRPOReport:
-        budget = next((c for c in trainer.callback_handler.callbacks if isinstance(c, TimeBudget)), None)
+    def _report(self, run: GRPOTraining, checkpoint: Path, prompts: int, start: float, device: str, lora: bool,
+                selection: SelectionReport | None = None) -> GRPOReport:
+        trainer, timer, scorer, budget = run.trainer, run.timer, run.scorer, run.schedule.budget
         step_s, reward_s = sum(timer.step_seconds), sum(scorer.stats.batch_seconds)
         realise_s = sum(scorer.stats.realise_seconds)
         report = GRPOReport(
@@ -288,11 +323,18 @@ class GRPOCompiler(Compiler):
             sim_fraction=round(max(reward_s - realise_s, 0.0) / step_s, 4) if step_s else 0.0,
             timeouts=scorer.stats.timeouts,
             errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
-            device=device, lora=lora, weights_history=[list(w) for _, w in self.schedule_callback.history],
-            selection=selection, lm_head=self.lm_head)
+            device=device, lora=lora, weights_history=[list(w) for _, w in run.schedule.history],
+            selection=selection, lm_head=run.lm_head, step_seconds=_rounded(timer.step_seconds),
+            generation_seconds=_rounded(timer.generation_seconds),
+            reward_seconds=_rounded(scorer.stats.batch_seconds),
+            time_budget_s=budget.seconds if budget else None, anneal_by_time=bool(budget and budget.anneal))
         if trainer.accelerator.is_main_process:
             (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report
+
+
+def _rounded(seconds: list[float]) -> list[float]:
+    return [round(x, 4) for x in seconds]
 
 
 def prompt_examples(trainset: Sequence[dspy.Example], valset: Sequence[dspy.Example] | None,

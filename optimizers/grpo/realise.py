@@ -17,32 +17,30 @@ from typing import Any, Sequence
 
 import dspy
 
+from optimizers.grpo.policy import CurrentPolicy
 from optimizers.grpo.spaces import ProgramPredictors
 
 
 @dataclass
 class PolicyRealiser:
-    """Greedy generation from the trainer's current model.
+    """Greedy generation from the policy's current model.
 
-    trainer: the GRPOTrainer (its `model` and `accelerator` are read at call time, so LoRA and wrapped
-        models work), or None with `model` given (prompt selection, before the trainer exists);
+    policy: the policy being trained (`policy.py`): the starting model during prompt selection, the trainer's
+        model (LoRA and wrapped models included) once training begins; read at every call;
     tokenizer: its processing class (left padding for batched generation).
     """
 
-    trainer: Any
+    policy: CurrentPolicy
     tokenizer: Any
     predictors: ProgramPredictors
     adapter: dspy.Adapter
     max_new_tokens: int = 512
     batch_size: int = 16
-    model: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def current_model(self) -> Any:
         """The policy as it is now."""
-        if self.trainer is None:
-            return self.model
-        return self.trainer.accelerator.unwrap_model(self.trainer.model)
+        return self.policy.model
 
     def prompts(self, items: Sequence[tuple[str, Any]]) -> list[str]:
         """The chat-templated code-predictor prompts for (spec, CRUX) pairs, as at inference."""

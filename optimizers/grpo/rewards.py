@@ -100,8 +100,9 @@ class DualSpaceScorer:
     """Scores GRPO batches of mixed CRUX-space and code-space rows; see the module docstring.
 
     problems: task_id -> Problem (rows carry only the task id; Problems do not fit in an Arrow column).
-    realiser: realises CRUX completions as Verilog with the current policy; None leaves the CRUX-space
-        functional component unscored (None, which TRL skips), e.g. before the trainer exists.
+    realiser: realises CRUX completions as Verilog with the current policy (`realise.PolicyRealiser`, which
+        follows the policy from prompt selection into training); None leaves the CRUX-space functional
+        component unscored (None, which TRL skips), e.g. with `crux_functional: false`.
     realise_min_interface: only CRUXes whose interface score reaches this are realised; the rest get
         functional 0 (GRPOSettings.realise_min_interface).
     """

@@ -79,9 +79,8 @@ class RewardSchedule:
 class RewardScheduleCallback(TrainerCallback):
     """Sets `trainer.reward_weights` from the schedule at the start of every step and logs them.
 
-    The trainer is attached after construction (`callback.trainer = trainer`): TRL's callbacks do not
-    receive the trainer itself, and reward_weights lives on it.
-
+    trainer: the GRPOTrainer whose `reward_weights` TRL reads at every step; given here when it exists, else
+        bound once with `bind(trainer)` right after it is built (see there why).
     budget: the run's wall-clock budget, if any. Progress is then whichever limit is nearer: steps done /
         max_steps, or the share of the budget used. A run stopped by its time budget at step 150 of a nominal
         2,000 would otherwise end with the start's format-heavy weights and never reward function much.
@@ -97,12 +96,23 @@ class RewardScheduleCallback(TrainerCallback):
         steps = state.global_step / state.max_steps if state.max_steps > 0 else 1.0
         return min(max(steps, self.budget.fraction() if self.budget is not None else 0.0), 1.0)
 
+    def bind(self, trainer) -> None:
+        """Attach the trainer this callback sets the weights of, once, right after the trainer is built.
+
+        A late binding because the trainer is built with this callback among its callbacks, so that it runs
+        before the console printer (which then prints the weights), and transformers hands callbacks the model,
+        optimizer and data but never the trainer, on which `reward_weights` lives.
+        """
+        if self.trainer is not None and self.trainer is not trainer:
+            raise RuntimeError("RewardScheduleCallback is already bound to another trainer: build one per trainer.")
+        self.trainer = trainer
+
     def current(self, state) -> Weights:
         return self.schedule.weights_at_progress(self.progress(state))
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.trainer is None:
-            raise RuntimeError("RewardScheduleCallback has no trainer: set callback.trainer = trainer "
+            raise RuntimeError("RewardScheduleCallback has no trainer: call callback.bind(trainer) "
                                "before trainer.train().")
         weights = self.current(state)
         self.trainer.reward_weights = torch.tensor(weights, dtype=torch.float32)

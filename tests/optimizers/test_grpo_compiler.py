@@ -8,6 +8,7 @@ import os
 import dspy
 import pytest
 import torch
+from transformers import TrainerCallback
 
 from crux_program.lm.local import LocalLM
 from crux_program.modules import CruxPipeline
@@ -73,8 +74,9 @@ def test_grpo_trains_applies_the_schedule_and_returns_a_loadable_program(example
     assert report.lm_head == "plain"  # lm_head=auto on CPU: the completion positions, plain log_softmax
     # The schedule follows steps or the clock, whichever is nearer: a 2-step run is step-bound.
     assert report.weights_history == [pytest.approx([0.4, 0.4, 0.2], abs=1e-3), pytest.approx([0.2, 0.2, 0.6], abs=1e-3)]
-    budget = compiler.schedule_callback.budget  # max_time_s is set: the schedule also follows the clock
-    assert budget is not None and budget.seconds == 300 and budget.anneal
+    # max_time_s is set: the schedule also follows the clock (the report names the budget the schedule had)
+    assert report.time_budget_s == 300 and report.anneal_by_time
+    assert len(report.step_seconds) == 2 and len(report.reward_seconds) >= 2 and report.generation_seconds
     logs = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     step_logs = [h for h in logs if "rewards/functional/mean" in h]
     assert step_logs[1]["reward_weight/functional"] == pytest.approx(0.6)
@@ -108,34 +110,34 @@ def test_sft_then_grpo_keeps_both_stages(examples, model_path, tmp_path):
 
 
 def test_policy_realiser_writes_code_greedily_from_the_current_model(examples, model_path):
-    from types import SimpleNamespace
-
-    from accelerate import Accelerator
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from optimizers.grpo.policy import CurrentPolicy
     from optimizers.grpo.realise import PolicyRealiser
     from optimizers.grpo.spaces import ProgramPredictors
 
     model, tokenizer = AutoModelForCausalLM.from_pretrained(model_path), AutoTokenizer.from_pretrained(model_path)
     model.train()
-    trainer = SimpleNamespace(model=model, accelerator=Accelerator(cpu=True))
-    realiser = PolicyRealiser(trainer, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
+    policy = CurrentPolicy(model)  # before the trainer exists (prompt selection): the model given
+    realiser = PolicyRealiser(policy, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
                               max_new_tokens=4, batch_size=2)
     items = [(ex.spec, ex.crux) for ex in examples[:3]]
     prompts = realiser.prompts(items)
     assert examples[0].crux.to_markdown().splitlines()[1] in prompts[0], "the CRUX goes in as markdown"
     first, again = realiser.realise(items), realiser.realise(items)
     assert len(first) == 3 and first == again, "greedy realisation is deterministic"
-    assert model.training, "the trainer's model is back in training mode"
-    bare = PolicyRealiser(None, tokenizer, ProgramPredictors.of(CruxPipeline()), dspy.ChatAdapter(),
-                          max_new_tokens=4, batch_size=2, model=model)
-    assert bare.realise(items) == first, "before the trainer exists (prompt selection) it uses the model given"
+    assert model.training, "the policy's model is back in training mode"
+    trained = AutoModelForCausalLM.from_pretrained(model_path)
+    trained.train()
+    policy.on_train_begin(None, None, None, model=torch.nn.DataParallel(trained))  # as transformers calls it
+    assert realiser.current_model() is trained, "once training begins, the trainer's model, unwrapped"
+    assert realiser.realise(items) == first and trained.training, "the same weights write the same code"
     import time
 
     cut = realiser.realise(items, deadline=time.monotonic() - 1)  # a group already timed out: stop at once
     assert len(cut) == 3 and all(len(tokenizer.encode(c, add_special_tokens=False)) <= 1 for c in cut)
     assert realiser.realise(items, deadline=time.monotonic() + 600) == first
-    assert model.training
+    assert model.training and trained.training
 
 
 class OneTaskVaries:
@@ -150,19 +152,30 @@ class OneTaskVaries:
                 for i, _ in enumerate(completions)]
 
 
+class TrainedTasks(TrainerCallback):
+    """The task ids of the prompts training was given: the dataset of the data loader transformers hands
+    every callback."""
+
+    def __init__(self) -> None:
+        self.task_ids: list[str] = []
+
+    def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+        self.task_ids = list(train_dataloader.dataset["task_id"])
+
+
 def test_selection_trains_only_on_prompts_whose_rollouts_disagree(examples, model_path, tmp_path):
     from optimizers.grpo.select import SelectionSettings
 
     task = str(examples[2].task_id)
     settings = GRPOSettings(**{**TINY, "spaces": ["code"], "max_steps": 1,
                                "selection": {"keep": "functional", "min_kept": 1}})
-    compiler = GRPOCompiler(settings, tmp_path, verifier=OneTaskVaries(task))
+    trained = TrainedTasks()
+    compiler = GRPOCompiler(settings, tmp_path, verifier=OneTaskVaries(task), callbacks=[trained])
     compiler.compile(program_on(model_path), examples)
     selection = compiler.report.selection
     assert isinstance(settings.selection, SelectionSettings)
     assert (selection.candidates, selection.probed, selection.kept, selection.fell_back) == (4, 4, 1, False)
-    trained = list(compiler.trainer.train_dataset["task_id"])
-    assert trained == [task, task], "GRPO trains on the disagreeing prompt only, repeated to fill a batch"
+    assert trained.task_ids == [task, task], "GRPO trains on the disagreeing prompt only, repeated to fill a batch"
     assert compiler.report.steps == 1
     probe = (tmp_path / "prompt_probe.jsonl").read_text().splitlines()
     assert len(probe) == 5 and all(len(json.loads(line)["rewards"]) == 2 for line in probe[1:])

@@ -75,8 +75,19 @@ def test_callback_sets_trainer_weights_each_step_and_logs_the_applied_ones():
 
 
 def test_callback_without_a_trainer_says_what_to_do():
-    with pytest.raises(RuntimeError, match="callback.trainer = trainer"):
+    with pytest.raises(RuntimeError, match=r"callback.bind\(trainer\)"):
         RewardScheduleCallback(RewardSchedule()).on_step_begin(None, SimpleNamespace(global_step=0, max_steps=1), None)
+
+
+def test_callback_is_bound_once_to_the_trainer_built_with_it():
+    trainer = SimpleNamespace(reward_weights=torch.ones(3))
+    callback = RewardScheduleCallback(RewardSchedule("fixed", START, END))
+    callback.bind(trainer)
+    callback.bind(trainer)  # the same trainer again is harmless
+    callback.on_step_begin(None, SimpleNamespace(global_step=0, max_steps=1), None)
+    assert trainer.reward_weights.tolist() == pytest.approx(END)
+    with pytest.raises(RuntimeError, match="another trainer"):
+        callback.bind(SimpleNamespace(reward_weights=torch.ones(3)))
 
 
 def test_a_time_budget_moves_the_weights_when_it_is_nearer_than_max_steps():
