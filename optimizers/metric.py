@@ -1,6 +1,10 @@
-"""Adapters between the simulator metric and what each DSPy optimiser expects of a metric.
+"""Shape adapters between any DSPy metric and what each DSPy optimiser expects of a metric.
 
-`sim.metric.SimMetric` returns `dspy.Prediction(score=, feedback=)` (GEPA's format). Bootstrapping and MIPROv2
+These adapt the metric's calling form and result, whatever the metric is. The adapters over the simulator
+itself live in `sim/adapters/` (`sim.adapters.metric.SimMetric`, the DSPy metric; `sim.adapters.trl`, the TRL
+rewards); `sim_metric` and `resolve_metric` here only build a `SimMetric` when a compiler is given a SimConfig.
+
+`SimMetric` returns `dspy.Prediction(score=, feedback=)` (GEPA's format). Bootstrapping and MIPROv2
 want a number (bootstrapping tests its truth: a Prediction object is always true, which would keep failing
 traces as demos), so `ScoreMetric` turns any metric result into a float. GEPA gets the metric unchanged,
 through `FeedbackMetric`, which only guarantees the five-argument form and a feedback string.
@@ -51,9 +55,10 @@ class FeedbackMetric:
 
 
 def sim_metric(sim: Any) -> Callable[..., Any]:
-    """`sim.metric.SimMetric` over a Verifier built from a SimConfig (how run.py's `sim: ${sim}` arrives)."""
+    """`sim.adapters.metric.SimMetric` over a Verifier built from a SimConfig (how run.py's `sim: ${sim}`
+    arrives)."""
+    from sim.adapters.metric import SimMetric
     from sim.core import Verifier
-    from sim.metric import SimMetric
 
     return SimMetric(Verifier(sim))
 
@@ -63,6 +68,7 @@ def resolve_metric(metric: Callable[..., Any] | None, sim: Any, compiler: str) -
     if metric is not None:
         return metric
     if sim is None:
-        raise ValueError(f"compiler={compiler} needs a metric: pass metric=sim.metric.SimMetric(Verifier(...)) "
-                         "or sim=SimConfig(...) (conf/compiler/*.yaml set sim: ${sim}).")
+        raise ValueError(f"compiler={compiler} needs a metric: pass "
+                         "metric=sim.adapters.metric.SimMetric(Verifier(...)) or sim=SimConfig(...) "
+                         "(conf/compiler/*.yaml set sim: ${sim}).")
     return sim_metric(sim)

@@ -1,4 +1,5 @@
-"""sim: the one verification core (testbench mode, differential mode, cache, sandbox, CLI).
+"""sim: the one verification core (testbench mode, differential mode, cache, sandbox, CLI) and, in
+`sim.adapters`, the thin adapters that hand its verdicts to DSPy and TRL.
 
 Heavy pieces (cocotb, the worker pool) load lazily; importing `sim` costs little.
 """

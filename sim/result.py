@@ -1,7 +1,7 @@
 """The one verdict type every judge of Verilog in this project returns."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 
 
@@ -29,6 +29,11 @@ class RewardParts:
     format: float = 0.0
     compile: float = 0.0
     functional: float = 0.0
+
+
+# The component names, in field order: TRL reward function names, schedule weights, report columns and log keys
+# all come from here, so a component is named once.
+REWARD_COMPONENTS: tuple[str, ...] = tuple(f.name for f in fields(RewardParts))
 
 
 @dataclass(frozen=True)

@@ -46,18 +46,12 @@ import dspy
 
 from crux_program.interface_check import check_interface, reference_as_top
 from crux_program.one_pass_answer import read_one_pass
-from optimizers.grpo.spaces import ProgramPredictors, completion_text, crux_format_score, parse_crux
+from optimizers.grpo.spaces import ProgramPredictors, crux_format_score, parse_crux
+from sim.adapters.completions import GroupChecker, completion_text, group_rows
 from sim.problem import Problem
-from sim.result import RewardParts, SimResult
+from sim.result import REWARD_COMPONENTS, RewardParts
 
-COMPONENTS = ("format", "compile", "functional")
 ZERO = RewardParts()
-
-
-class GroupChecker(Protocol):
-    """What the scorer needs from `sim.core.Verifier`."""
-
-    def check_group(self, problem: Problem, completions: list[str]) -> list[SimResult]: ...
 
 
 class Realiser(Protocol):
@@ -120,8 +114,9 @@ class DualSpaceScorer:
         self._batch: tuple[Any, asyncio.Task] | None = None
 
     def reward_functions(self) -> list[Callable]:
-        """[format, compile, functional]: async TRL reward functions, in the schedule's order."""
-        return [self._component(name) for name in COMPONENTS]
+        """One async TRL reward function per `RewardParts` component (format, compile, functional), in the
+        schedule's order."""
+        return [self._component(name) for name in REWARD_COMPONENTS]
 
     def _component(self, name: str) -> Callable:
         async def reward(prompts, completions, **columns) -> list[float | None]:
@@ -142,9 +137,7 @@ class DualSpaceScorer:
         start = time.perf_counter()
         texts = [completion_text(c) for c in completions]
         spaces, task_ids = columns["space"], columns["task_id"]
-        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, key in enumerate(zip(spaces, task_ids)):
-            groups[key].append(i)
+        groups = group_rows(zip(spaces, task_ids))  # one group per (space, task): a GRPO group
         gate = asyncio.Semaphore(self.concurrency)
         jobs = [self._score_group(space, self._problem(task_id), [texts[i] for i in rows], gate)
                 for (space, task_id), rows in groups.items()]
@@ -230,7 +223,7 @@ class DualSpaceScorer:
             return
         for space in set(spaces):
             rows = [p for s, p in zip(spaces, parts) if s == space and p is not None]
-            for name in COMPONENTS:
+            for name in REWARD_COMPONENTS:
                 values = [getattr(p, name) for p in rows if getattr(p, name) is not None]
                 if values:
                     log_metric(f"{space}/{name}", sum(values) / len(values))

@@ -5,12 +5,12 @@ CRUX space: spec -> CRUX (the program's `spec_to_crux` predictor). Code space: s
 CruxOnePass) writes both in one completion: its rows are "answer" rows, and the two spaces are the two parts
 of the same completion, each rewarded (rewards.py). Completions are parsed with the program's own adapter (or
 the one-pass reader, which parses each field as the adapter does), so a reward never credits text the program
-itself could not use.
+itself could not use. A completion's text is read by `sim.adapters.completions.completion_text`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import dspy
 
@@ -22,13 +22,6 @@ Row = Literal["crux", "code", "answer"]  # the kind of a prompt row: one space, 
 CRUX_PREDICTOR = "spec_to_crux"
 CODE_PREDICTORS = ("crux_to_verilog", "spec_to_verilog")
 ANSWER_PREDICTOR = "spec_to_answer"
-
-
-def completion_text(completion: Any) -> str:
-    """The text of one TRL completion: a string, or (chat datasets) a list of messages."""
-    if isinstance(completion, str):
-        return completion
-    return "".join(m.get("content") or "" for m in completion if m.get("role", "assistant") == "assistant")
 
 
 @dataclass(frozen=True)

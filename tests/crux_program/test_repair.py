@@ -8,9 +8,9 @@ from dspy.utils import DummyLM
 from crux_program.crux import Crux, ModuleInterface, Port
 from crux_program.modules import CruxPipeline, DirectVerilog
 from crux_program.repair import RepairLoop
+from sim.adapters.metric import SimMetric
 from sim.config import SimConfig
 from sim.core import Verifier
-from sim.metric import SimMetric
 from sim.problem import Problem
 from sim.result import Status
 

@@ -49,7 +49,7 @@ def scripted_lm(examples: list[dspy.Example], wrong: frozenset[str] = frozenset(
 
 
 def exact_metric(example, pred, trace=None, pred_name=None, pred_trace=None):
-    """Stand-in for sim.metric.SimMetric when no Problem is attached: 1 if the Verilog is the gold text."""
+    """Stand-in for sim.adapters.metric.SimMetric when no Problem is attached: 1 if the Verilog is the gold text."""
     ok = (pred.verilog or "").strip() == example.verilog.strip()
     return dspy.Prediction(score=float(ok), feedback="pass" if ok else "mismatch: output y differs at cycle 0")
 

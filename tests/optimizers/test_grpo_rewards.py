@@ -15,8 +15,6 @@ from optimizers.grpo.spaces import ProgramPredictors
 from sim.config import SimConfig
 from sim.core import Verifier
 from sim.problem import Problem
-from sim.rewards import sim_rewards
-from sim.result import RewardParts
 
 GOLD = "module and_gate(input a, input b, output y);\n  assign y = a & b;\nendmodule"
 PROBLEM = Problem(task_id="and_gate", spec="Build module and_gate: y = a AND b.", reference=GOLD, top="and_gate",
@@ -61,6 +59,11 @@ def run_rewards(s: DualSpaceScorer, completions: list, spaces: list[str], **extr
         return await asyncio.gather(*[f(prompts=[None] * len(messages), completions=messages, **columns)
                                       for f in s.reward_functions()])
     return asyncio.run(all_three())
+
+
+def test_reward_functions_are_named_after_the_components(verifier):
+    # TRL logs `rewards/<__name__>/mean`, and the schedule's weights follow this order
+    assert [f.__name__ for f in scorer(verifier).reward_functions()] == ["format", "compile", "functional"]
 
 
 def test_code_space_rewards_come_from_the_simulator(verifier):
@@ -132,15 +135,6 @@ def test_a_hung_group_does_not_hold_back_the_others(verifier):
     func = asyncio.run(s.reward_functions()[2](prompts=[None, None], completions=completions, **columns))
     checker.release.set()
     assert func == [1.0, 0.0]
-
-
-def test_sim_rewards_adapter_scores_code_space(verifier):
-    fmt, comp, func = sim_rewards(verifier, {"and_gate": PROBLEM})
-    completions = [[{"role": "assistant", "content": GOLD}], "garbage"]
-    kwargs = dict(prompts=[None, None], completions=completions, task_id=["and_gate", "and_gate"])
-    assert func(**kwargs) == [1.0, 0.0] and fmt(**kwargs) == [1.0, 0.0] and comp(**kwargs) == [1.0, 0.0]
-    assert [f.__name__ for f in (fmt, comp, func)] == ["sim_format", "sim_compile", "sim_functional"]
-    assert RewardParts().functional == 0.0
 
 
 def test_identical_and_incomplete_cruxes_are_not_realised_twice(verifier):

@@ -14,9 +14,9 @@ from optimizers.config import BootstrapSettings, GepaSettings, MiproSettings
 from optimizers.gepa import GepaCompiler
 from optimizers.mipro import MiproCompiler
 from optimizers.none import NoCompiler
+from sim.adapters.metric import SimMetric
 from sim.config import SimConfig
 from sim.core import Verifier
-from sim.metric import SimMetric
 from sim.problem import Problem
 from tests.optimizers.standins import gate_examples, pipeline_classes, scripted_lm
 

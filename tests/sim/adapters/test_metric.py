@@ -6,9 +6,9 @@ import pytest
 from dspy.utils import DummyLM
 
 from crux_program.modules import DirectVerilog
+from sim.adapters.metric import SimMetric
 from sim.config import SimConfig
 from sim.core import Verifier
-from sim.metric import SimMetric
 from sim.problem import Problem
 
 REFERENCE = """module RefModule(input clk, input reset, input [3:0] d, output reg [3:0] q);
