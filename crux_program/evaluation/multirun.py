@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from crux_program.evaluation.report import METRICS_FILE
+from sim.result import REWARD_COMPONENTS
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
@@ -114,7 +115,7 @@ def collect_runs(sweep_dir: Path) -> SweepSummary:
     varying = [k for k in keys if len({r.settings.get(k) for r in rows}) > 1]
     shared = {k: rows[0].settings[k] for k in keys if k not in varying}
     pass_keys = sorted({k for r in rows for k in r.metrics if k.startswith("pass@")}, key=lambda k: int(k[5:]))
-    credit = [f"mean {p}" for p in ("format", "compile", "functional")
+    credit = [f"mean {p}" for p in REWARD_COMPONENTS
               if any(p in (r.metrics.get("mean_reward") or {}) for r in rows)]
     columns = [*pass_keys, *credit, "n_problems", "n_samples", "passed"]
     return SweepSummary(rows, columns, varying, shared)

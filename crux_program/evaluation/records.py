@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from sim.result import SimResult
+from sim.result import REWARD_COMPONENTS, SimResult
 
 SAMPLES_FILE = "samples.jsonl"
 VERDICTS_FILE = "verdicts.jsonl"
@@ -73,7 +73,8 @@ class VerdictRecord:
     seconds: float = 0.0
     feedback: str = ""
     # The simulator's partial credit (sim.result.RewardParts), the same scale GRPO is rewarded on: progress
-    # below a pass (right module extracted, compiles, share of matching samples) shows up here first.
+    # below a pass (right module extracted, compiles, share of matching samples) shows up here first. One
+    # `reward_<component>` field per sim.result.REWARD_COMPONENTS entry.
     reward_format: float = 0.0
     reward_compile: float = 0.0
     reward_functional: float = 0.0
@@ -82,25 +83,21 @@ class VerdictRecord:
     @classmethod
     def from_result(cls, result: SimResult, sample_index: int) -> "VerdictRecord":
         row = result.verdict_row()
-        parts = result.rewards
+        rewards = {f"reward_{name}": round(getattr(result.rewards, name), 4) for name in REWARD_COMPONENTS}
         return cls(task_id=row["task_id"], sample_index=sample_index, passed=row["passed"],
                    status=row["status"], mismatches=row["mismatches"], samples=row["samples"],
-                   seconds=row["seconds"], feedback=result.feedback, reward_format=round(parts.format, 4),
-                   reward_compile=round(parts.compile, 4), reward_functional=round(parts.functional, 4),
-                   simulator=row["simulator"])
+                   seconds=row["seconds"], feedback=result.feedback, simulator=row["simulator"], **rewards)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, d: dict) -> "VerdictRecord":
+        rewards = {key: float(d.get(key, 0.0)) for key in (f"reward_{name}" for name in REWARD_COMPONENTS)}
         return cls(task_id=d["task_id"], sample_index=int(d.get("sample_index", 0)), passed=bool(d["passed"]),
                    status=str(d["status"]), mismatches=int(d.get("mismatches", 0)),
                    samples=int(d.get("samples", 0)), seconds=float(d.get("seconds", 0.0)),
-                   feedback=d.get("feedback", ""), reward_format=float(d.get("reward_format", 0.0)),
-                   reward_compile=float(d.get("reward_compile", 0.0)),
-                   reward_functional=float(d.get("reward_functional", 0.0)),
-                   simulator=str(d.get("simulator", "")))
+                   feedback=d.get("feedback", ""), simulator=str(d.get("simulator", "")), **rewards)
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

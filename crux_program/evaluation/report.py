@@ -16,7 +16,7 @@ from typing import Sequence
 
 from crux_program.evaluation.passk import mean_pass_at_k, reportable_ks
 from crux_program.evaluation.records import SampleRecord, VerdictRecord
-from sim.result import Status
+from sim.result import REWARD_COMPONENTS, Status
 
 METRICS_FILE = "metrics.json"
 TABLE_FILE = "per_problem.csv"
@@ -102,7 +102,7 @@ def summarize(verdicts: Sequence[VerdictRecord], ks: Sequence[int], samples: Seq
         status_counts={status.value: counts.get(status.value, 0) for status in Status},
         program_errors=sum(1 for s in samples if s.error), labels=dict(labels or {}),
         mean_reward={part: round(sum(getattr(v, f"reward_{part}") for v in verdicts) / len(verdicts), 4)
-                     for part in ("format", "compile", "functional")},
+                     for part in REWARD_COMPONENTS},
         missing_samples=len(missing), missing=[m.key for m in missing], complete=not missing,
         **crux_shares(samples), **judged_by(verdicts))
     return metrics, scores

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from crux_program.evaluation.report import EvalMetrics
+from sim.result import REWARD_COMPONENTS
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def stage_table(rows: list[StageRow]) -> str:
     """A markdown table: one row per stage, pass@1, the CRUX shares (programs that write one), the mean partial
     credit and the verdict counts."""
     statuses = sorted({s for row in rows for s in row.statuses})
-    parts = ("format", "compile", "functional")
+    parts = REWARD_COMPONENTS
     with_crux = any(row.crux_parsed is not None for row in rows)
     head = ["stage", "pass@1", "problems", "train s"] + (["CRUX parsed", "CRUX interface"] if with_crux else [])
     head += [f"mean {p}" for p in parts] + statuses

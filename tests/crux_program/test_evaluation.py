@@ -25,6 +25,7 @@ from crux_program.modules import CruxPipeline, DirectVerilog  # noqa: E402
 from sim.config import SimConfig  # noqa: E402
 from sim.core import Verifier  # noqa: E402
 from sim.loaders import load_problems  # noqa: E402
+from sim.result import RewardParts, SimResult, Status  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 # Twelve that pass plus three references that fail under Icarus 11 for three different reasons
@@ -79,6 +80,13 @@ def test_summarize_reports_the_mean_partial_credit_below_a_pass():
     assert metrics.to_json()["mean_reward"]["functional"] == 0.375
     again = VerdictRecord.from_json(verdicts[1].to_json())
     assert again == verdicts[1]
+
+
+def test_a_verdict_keeps_each_reward_component_rounded():
+    result = SimResult("a", Status.MISMATCH, 1, 3, rewards=RewardParts(format=1.0, compile=1.0, functional=2 / 3))
+    row = VerdictRecord.from_result(result, sample_index=2).to_json()
+    assert {k: v for k, v in row.items() if k.startswith("reward_")} == {
+        "reward_format": 1.0, "reward_compile": 1.0, "reward_functional": 0.6667}
 
 
 # ------------------------------------------------------------------------------------------ plumbing
