@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
 from optimizers.grpo.dataset import GRPOPrompt
-from sim.result import RewardParts
+from sim.result import REWARD_COMPONENTS, RewardParts
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class ProbedGroup:
 
     def varies(self, keep: Keep) -> bool:
         """Do the rollouts disagree on what `keep` looks at?"""
-        columns = range(3) if keep == "signal" else [2]
+        columns = range(len(REWARD_COMPONENTS)) if keep == "signal" else [REWARD_COMPONENTS.index("functional")]
         for c in columns:
             values = [r[c] for r in self.rewards if r[c] is not None]
             if values and max(values) - min(values) > 1e-9:
@@ -160,7 +160,7 @@ class ProbeLog:
 
 
 def _reward_tuple(p: RewardParts | None) -> tuple[float | None, float | None, float | None]:
-    return (None, None, None) if p is None else (p.format, p.compile, p.functional)
+    return tuple(None if p is None else getattr(p, name) for name in REWARD_COMPONENTS)  # type: ignore[return-value]
 
 
 def probe(rows: Sequence[GRPOPrompt], sampler: RolloutSampler, score_group: ScoreGroup,
