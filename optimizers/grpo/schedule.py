@@ -19,9 +19,9 @@ import torch
 from transformers import TrainerCallback
 
 from optimizers.time_budget import TimeBudget
+from sim.result import REWARD_COMPONENTS
 
-COMPONENTS = ("format", "compile", "functional")
-Weights = tuple[float, float, float]
+Weights = tuple[float, float, float]  # one per REWARD_COMPONENTS entry, in that order
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,9 @@ class RewardSchedule:
             raise ValueError(f"RewardSchedule.kind={self.kind!r}: choose fixed, linear, step or cosine.")
         for name in ("start", "end"):
             value = tuple(float(w) for w in getattr(self, name))
-            if len(value) != len(COMPONENTS) or min(value) < 0:
+            if len(value) != len(REWARD_COMPONENTS) or min(value) < 0:
                 raise ValueError(f"RewardSchedule.{name}={value}: give three non-negative weights "
-                                 f"for {COMPONENTS}.")
+                                 f"for {REWARD_COMPONENTS}.")
             object.__setattr__(self, name, value)
         object.__setattr__(self, "boundaries", tuple(sorted(float(b) for b in self.boundaries)))
         if not 0.0 <= self.warmup < self.until <= 1.0:
@@ -124,7 +124,7 @@ class RewardScheduleCallback(TrainerCallback):
             return
         # The weights the logged step was trained with (the last ones applied), not the next step's.
         applied = self.history[-1][1] if self.history else self.current(state)
-        weights = {f"reward_weight/{n}": w for n, w in zip(COMPONENTS, applied)}
+        weights = {f"reward_weight/{n}": w for n, w in zip(REWARD_COMPONENTS, applied)}
         logs.update(weights)  # for the console / report_to integrations
         # Trainer.log copies `logs` into log_history before calling on_log: add them there too.
         if state.log_history and state.log_history[-1].get("step") == state.global_step:
