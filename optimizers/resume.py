@@ -12,13 +12,12 @@ a resumed run would start that clock again. The settings refuse the combination.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from optimizers.processes import is_main_process, wait_for_every_process
+from sim.fingerprint import digest_json
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +44,12 @@ def check_saving(save_steps: int, save_total_limit: int, max_time_s: float | Non
 
 def inputs_digest(model_path: Path, settings: Any, rows: list) -> str:
     """sha256 of what a training run depends on: the starting model (folder and weight files' stamps), the
-    settings and the training rows (JSON-able values; anything else by its repr)."""
+    settings and the training rows (JSON-able values; anything else as `sim.fingerprint.canonical_json` writes
+    it)."""
     from crux_program.evaluation.fingerprint import weights_stamp
 
     parts = {"model": str(model_path), "weights": weights_stamp(model_path), "settings": settings, "rows": rows}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
+    return digest_json(parts)
 
 
 def resume_point(trainer_dir: Path, digest: str) -> str | None:

@@ -9,7 +9,6 @@ parallel writers and crashes never leave half a file).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from sim import icarus
 from sim.config import SimConfig
+from sim.fingerprint import digest_parts, digest_text
 from sim.problem import Problem
 from sim.result import SimResult
 
@@ -43,22 +43,18 @@ def simulator_version(config: SimConfig | None = None) -> str:
 
 def problem_fingerprint(problem: Problem) -> str:
     """Hash of what a verdict depends on in a problem (not its spec text)."""
-    h = hashlib.sha256()
-    for part in (problem.task_id, problem.reference, problem.top, problem.reference_top, problem.testbench or "",
-                 problem.tb_top or "", problem.source):
-        h.update(part.encode("utf-8", "replace") + b"\0")
+    parts: list[str | bytes] = [problem.task_id, problem.reference, problem.top, problem.reference_top,
+                                problem.testbench or "", problem.tb_top or "", problem.source]
     for name, path in sorted(problem.extra_files.items()):
-        h.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
-    return h.hexdigest()
+        parts += [name, Path(path).read_bytes()]
+    return digest_parts(parts)
 
 
 def cache_key(problem_fp: str, code: str, mode: str, config: SimConfig) -> str:
-    """Key of one verdict."""
-    h = hashlib.sha256()
-    h.update(problem_fp.encode() + b"\0" + mode.encode() + b"\0" + repr(config.cache_key_fields()).encode())
-    h.update(f"\0{JUDGE_VERSION}\0{icarus.fingerprint(config.icarus)}".encode())
-    h.update(b"\0" + code.encode("utf-8", "replace"))
-    return h.hexdigest()
+    """Key of one verdict. The settings enter as the repr of `config.cache_key_fields()` and the parts are
+    joined by NUL: the encoding every cache on disk was written with."""
+    return digest_text("\0".join((problem_fp, mode, repr(config.cache_key_fields()), str(JUDGE_VERSION),
+                                   icarus.fingerprint(config.icarus), code)))
 
 
 class VerdictCache:

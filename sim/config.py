@@ -95,6 +95,7 @@ class SimConfig:
         return self.jobs or (os.cpu_count() or 1)
 
     def cache_key_fields(self) -> tuple:
-        """The settings that can change a verdict (jobs and cache_dir cannot)."""
+        """The settings that can change a verdict (jobs and cache_dir cannot). Their repr is part of the verdict
+        cache key (`sim.cache.cache_key`): a changed field or order starts every disk cache afresh."""
         return (self.simulator, self.mode, self.timeout_s, self.memory_mb, self.max_output_bytes,
                 self.max_file_mb, self.diff_cycles, self.seed, self.gate, self.max_candidate_bytes)

@@ -124,6 +124,7 @@ class Verifier:
         return out  # type: ignore[return-value]
 
     def _fingerprint(self, problem: Problem) -> str:
+        """`sim.cache.problem_fingerprint`, computed once per problem object (it reads the extra files)."""
         entry = self._fingerprints.get(id(problem))
         if entry is None or entry[0] is not problem:
             entry = self._fingerprints[id(problem)] = (problem, problem_fingerprint(problem))

@@ -11,7 +11,6 @@ it), nothing else of that prefix.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shutil
@@ -19,6 +18,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from sim.fingerprint import file_digest
 
 _SYSTEM = Path("/usr")  # bound into every jail already (sim.isolation)
 # The ivl folder's path is compiled into both programs (configure's --libdir); a build may relocate only by
@@ -154,14 +155,11 @@ def _first_line(program: Path) -> str:
 def _identity(program: Path, size: int, mtime_ns: int) -> tuple[str, str]:
     """(version line, content digest) of one program file; cached per file state, so a rebuilt file is asked
     again."""
-    digest = hashlib.sha256()
     try:
-        with program.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
+        digest = file_digest(program)
     except OSError:
         return "", ""
-    return _first_line(program), digest.hexdigest()
+    return _first_line(program), digest
 
 
 def identity(program: Path) -> tuple[str, str]:

@@ -17,8 +17,6 @@ folder is never served for other inputs.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 import shutil
@@ -37,6 +35,7 @@ from crux_program.data.distill_pool import PoolConfig
 from crux_program.data.triplet import LEVELS, Triplet, read_jsonl, write_jsonl
 from crux_program.data.verify import CHECK_MODES, SelfCheckConfig, _iverilog_compile, self_check
 from crux_program.errors import UserError, UserPathError
+from sim.fingerprint import digest_json, digest_text, file_digest
 from sim.problem import Problem
 
 PREP_VERSION = 1  # bump when a step changes what it keeps: every cached preparation is then rebuilt
@@ -110,22 +109,18 @@ class PreparedCorpus:
     folder: Path
 
 
-def _sha(text: str | bytes) -> str:
-    return hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()
-
-
 def test_fingerprint(problems: Sequence[Problem]) -> str:
     """A hash of the test problems a preparation was decontaminated against."""
-    return _sha("\x00".join(f"{p.task_id}\x01{p.spec}\x01{p.reference}" for p in problems))
+    return digest_text("\x00".join(f"{p.task_id}\x01{p.spec}\x01{p.reference}" for p in problems))
 
 
 def prep_key(cfg: PrepConfig, test_name: str, test_problems: Sequence[Problem], teacher: TeacherSetup | None) -> str:
     """The cache key: file bytes, content settings, test problems, teacher, code version."""
-    parts = {"version": PREP_VERSION, "file": _sha(Path(cfg.path).read_bytes()), "settings": cfg.content(),
+    parts = {"version": PREP_VERSION, "file": file_digest(cfg.path), "settings": cfg.content(),
              "test": test_name if cfg.decontaminate else "", "problems":
              test_fingerprint(test_problems) if cfg.decontaminate else "",
              "teacher": None if teacher is None else [teacher.identity, teacher.pool.realise]}
-    return _sha(json.dumps(parts, sort_keys=True, default=str))
+    return digest_json(parts)
 
 
 def prepare(cfg: PrepConfig, test_name: str, test_problems: Sequence[Problem], cache_root: str | Path,
@@ -292,7 +287,7 @@ def _crux(rows: list[CorpusRow], cfg: PrepConfig, cache_root: Path, teacher: Tea
         from crux_program.data.distill_pool import TeacherPool
 
         with timer.step("teacher"):
-            answers = cache_root / f"teacher-{_sha(teacher.identity)[:12]}.jsonl"
+            answers = cache_root / f"teacher-{digest_text(teacher.identity, length=12)}.jsonl"
             pool = TeacherPool(teacher.make(), None, answers, teacher.pool)
             result = pool.run([Triplet(task_id=r.task_id, spec=r.spec, verilog=r.code, testbench=r.testbench)
                                for r in ask])

@@ -8,7 +8,6 @@ Splits hold out two things, reported apart:
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from crux_program.data.rename import rename_design
 from crux_program.data.spec_text import render_spec
 from crux_program.data.triplet import LEVELS, Triplet
 from crux_program.errors import UserError
+from sim.fingerprint import digest_text
 
 DEFAULT_HELD_OUT = ("gray_code", "pulse_stretcher")
 
@@ -111,8 +111,9 @@ class DesignItem:
     split: str
 
 
-def _rank(family: str, params_key: str, seed: int) -> bytes:
-    return hashlib.sha256(f"{seed}|{family}|{params_key}".encode()).digest()
+def _rank(family: str, params_key: str, seed: int) -> str:
+    # hex sorts as the raw digest did, so the splits of every seed stay where they were
+    return digest_text(f"{seed}|{family}|{params_key}")
 
 
 def assign_splits(family: str, keys: list[str], cfg: SyntheticConfig) -> dict[str, str]:

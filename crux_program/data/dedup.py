@@ -13,6 +13,8 @@ duplicates are kept (`dedup="exact"` or `"none"`).
 """
 from __future__ import annotations
 
+# Not sim.fingerprint: these keys normalise content (same design, other names) and draw seeded splits; they
+# are not "same as before" keys.
 import hashlib
 import re
 

@@ -18,7 +18,6 @@ fail outright, the run stops with what to check (`CruxDistiller.propose`).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -35,6 +34,7 @@ from crux_program.data.distill import CruxDistiller, DistillConfig
 from crux_program.data.triplet import Triplet
 from crux_program.errors import UserError
 from crux_program.interface_check import check_interface
+from sim.fingerprint import digest_text
 
 log = logging.getLogger(__name__)
 _PYSLANG = threading.Lock()  # interface checks elaborate with pyslang: one at a time across worker threads
@@ -76,7 +76,7 @@ class PoolResult:
 
 def row_key(t: Triplet) -> str:
     """What identifies a row's question to the teacher: its spec and reference."""
-    return hashlib.sha1((t.spec + "\x00" + t.verilog).encode()).hexdigest()[:20]
+    return digest_text(t.spec + "\x00" + t.verilog, length=20, algorithm="sha1")  # answers files hold sha1 keys
 
 
 def read_answers(path: Path) -> dict[str, dict]:

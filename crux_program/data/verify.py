@@ -11,7 +11,6 @@ bijective renaming cannot change behaviour. Every reference still passes the pys
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from crux_program.data.triplet import top_module
+from sim.fingerprint import digest_text
 
 CHECK_MODES = ("differential", "compile", "none")
 _TOKEN = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_$]*|\d+'[sS]?[bBoOdDhH][0-9a-fA-F_xXzZ]+|\d+|//[^\n]*|/\*.*?\*/|\S",
@@ -114,7 +114,7 @@ def _differential(texts: list[str], cfg: SelfCheckConfig, progress: bool) -> lis
         if out[i] is None:
             representative.setdefault(form, i)
     # ids from the content, so a verdict cache (cfg.cache_dir) finds a design again in another batch
-    items = [(Problem(task_id=f"selfcheck/{hashlib.sha1(texts[i].encode()).hexdigest()[:16]}", spec="",
+    items = [(Problem(task_id=f"selfcheck/{digest_text(texts[i], length=16, algorithm='sha1')}", spec="",
                       reference=texts[i], top=top_module(texts[i]), source="selfcheck"), texts[i])
              for i in representative.values()]
     sim_cfg = SimConfig(mode="differential", jobs=cfg.jobs, diff_cycles=cfg.diff_cycles, timeout_s=cfg.timeout_s,

@@ -3,6 +3,8 @@
 `python run.py hydra.run.dir=DIR` run twice trains again and rewrites the checkpoint at the same path; a
 changed `lm`, `program` or temperature writes different answers too. The runner records `run_fingerprint`
 next to the samples, and a rerun whose fingerprint differs sets the old files aside instead of resuming.
+Its values are plain JSON records compared by equality; `sim.fingerprint` holds the primitives and the table of
+every key in the project.
 """
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from typing import Any
 
 import dspy
 
+from sim.fingerprint import folder_stamp, plain_json
+
 FINGERPRINT_FILE = "eval_fingerprint.json"
 _LM_SETTINGS = ("temperature", "top_p", "max_tokens", "api_base")
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
 
 
 def weights_stamp(folder: Path | str) -> list[list]:
     """Name, size and modification time of a model folder's weight files: changes when they are rewritten."""
-    files = sorted(p for p in Path(folder).glob("*") if p.suffix in (".safetensors", ".bin", ".pt"))
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    return folder_stamp(folder, WEIGHT_SUFFIXES)
 
 
 def lm_identity(lm: dspy.BaseLM | None) -> dict[str, Any] | None:
@@ -32,7 +36,7 @@ def lm_identity(lm: dspy.BaseLM | None) -> dict[str, Any] | None:
     path = getattr(lm, "model_path", None)
     if path is not None:
         ident["weights"] = weights_stamp(path)
-    return json.loads(json.dumps(ident, default=str))  # plain JSON values, comparable with a reloaded file
+    return plain_json(ident)  # comparable with a reloaded file
 
 
 def run_fingerprint(program: dspy.Module, lm: dspy.BaseLM | None, n_samples: int,
@@ -44,7 +48,7 @@ def run_fingerprint(program: dspy.Module, lm: dspy.BaseLM | None, n_samples: int
         lms = {"program": lm_identity(fallback)}
     fingerprint = {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling, "lms": lms}
     if hasattr(program, "settings"):  # a fixed-prompt program's prompt options (task, shots, system text)
-        fingerprint["settings"] = json.loads(json.dumps(program.settings(), default=str))
+        fingerprint["settings"] = plain_json(program.settings())
     return fingerprint
 
 

@@ -14,7 +14,6 @@ reference the model was trained on stops the run with the names of the overlappi
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from crux_program.errors import UserError
+from sim.fingerprint import digest_text
 
 MANIFEST = "training_data.json"
 # What a shipped model folder keeps: the weights, the tokenizer and the configs (not optimiser state).
@@ -35,7 +35,7 @@ def reference_digest(code: str) -> str:
     modules and ports in its training copies, so names are left out: equal structure is equal design)."""
     text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", code, flags=re.S)
     text = re.sub(r"\bmodule\s+\w+", "module", text)
-    return hashlib.sha256(re.sub(r"\s+", "", text).encode()).hexdigest()[:24]
+    return digest_text(re.sub(r"\s+", "", text), length=24)
 
 
 @dataclass(frozen=True)

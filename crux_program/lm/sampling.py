@@ -10,7 +10,6 @@ finite, so greedy decoding picks exactly it. Rows at temperature 0 are left alon
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
 from crux_program.lm.seeds import derive_seed  # noqa: F401  (re-exported: DrawSeeds' seeds)
+from sim.fingerprint import digest_text
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ class DrawSeeds:
         """`settings` with the seed of this prompt's next draw (base: `settings.seed`)."""
         if settings.temperature == 0:
             return settings
-        key = hashlib.sha256(f"{prompt}\x00{settings.temperature}\x00{settings.top_p}\x00{settings.seed}".encode()
-                             ).hexdigest()
+        key = digest_text(f"{prompt}\x00{settings.temperature}\x00{settings.top_p}\x00{settings.seed}")
         with self._lock:
             draw = self._draws[key]
             self._draws[key] += 1

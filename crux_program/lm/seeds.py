@@ -1,6 +1,7 @@
 """Derived sampling seeds, stable across runs and processes (no torch: the evaluation imports this too)."""
 from __future__ import annotations
 
+# Not sim.fingerprint: an integer drawn from a seed, not a "same as before" key (its bytes are the draw).
 import hashlib
 
 

@@ -10,8 +10,6 @@ No weights are ever downloaded. The result is a normal model folder that `AutoTo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -19,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crux_program.lm.tiny_corpus import default_texts
+from sim.fingerprint import digest_json, digest_parts
 
 PAD_TOKEN = "<|endoftext|>"
 IM_START = "<|im_start|>"
@@ -152,19 +151,14 @@ def build_tiny_model(
 
 def tiny_model_key(settings: dict, texts_digest: str = "default") -> str:
     """Short hash naming a cached tiny model: same settings and texts, same folder."""
-    blob = json.dumps({"settings": settings, "texts": texts_digest}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return digest_json({"settings": settings, "texts": texts_digest}, length=12)
 
 
 def texts_digest(texts: Iterable[str] | None) -> str:
     """Content hash of a tokenizer corpus ("default" for the built-in one)."""
     if texts is None:
         return "default"
-    digest = hashlib.sha256()
-    for text in texts:
-        digest.update(text.encode())
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    return digest_parts(texts)
 
 
 def ensure_tiny_model(cache_dir: Path, settings: dict, texts: Iterable[str] | None = None) -> Path:

@@ -60,6 +60,7 @@ class Design:
     @property
     def params_key(self) -> str:
         """Canonical text of the functional parameters, e.g. `width=8;signed=1`."""
+        # readable text, not a sim.fingerprint digest: it names a combination in split ranks and provenance
         return ";".join(f"{k}={v}" for k, v in self.params)
 
     def crux(self) -> Crux:

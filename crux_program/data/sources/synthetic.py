@@ -18,6 +18,7 @@ from crux_program.data.sizing import build_estimate, check_splits
 from crux_program.data.sources.splits import DataSplits
 from crux_program.data.triplet import load_split
 from crux_program.errors import UserError
+from sim.fingerprint import canonical_json
 
 TEST_SPLITS = ("test_seen", "test_unseen", "test")
 log = logging.getLogger(__name__)
@@ -48,10 +49,11 @@ class SyntheticData:
         return Path(self.synthetic.out_dir)
 
     def _stamp(self) -> str:
+        """config.json's text: every curriculum setting as canonical JSON (compared as JSON, not hashed)."""
         fields = asdict(self.synthetic)
         if fields["rename_copies"] == 1:  # a later setting: folders built before it stay valid
             del fields["rename_copies"]
-        return json.dumps(fields, sort_keys=True)
+        return canonical_json(fields)
 
     def build(self, progress: bool = False) -> DatasetSummary:
         """(Re)build the dataset and record the config that built it."""
