@@ -16,7 +16,6 @@ reused. To train again in the same folder, delete its `compile_key.json`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -29,6 +28,7 @@ import dspy
 from optimizers.artifacts import MANIFEST_FILE, load_compiled, portable_state, read_manifest
 from optimizers.base import Compiler, bound_lm
 from optimizers.processes import is_main_process, wait_for_every_process
+from sim.fingerprint import canonical_json, digest_json, digest_parts
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,9 @@ class CompileOutcome:
 
 
 def examples_digest(examples: Sequence[dspy.Example] | None) -> str:
-    """sha256 of the examples' fields in order (a `Problem` by its dataclass repr, which holds no addresses)."""
-    h = hashlib.sha256()
-    for ex in examples or []:
-        h.update(json.dumps(dict(ex.toDict()), sort_keys=True, default=repr).encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    """sha256 of the examples' fields in order, one canonical JSON line each (a `Problem` by its dataclass repr,
+    which holds no addresses)."""
+    return digest_parts((canonical_json(dict(ex.toDict())) for ex in examples or []), terminator="\n")
 
 
 def key_parts(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
@@ -72,7 +65,7 @@ def key_parts(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.
         "compiler": f"{type(compiler).__module__}.{type(compiler).__qualname__}", "settings": settings,
         "program": [type(program).__name__, portable_state(program)],
         "lms": {name: lm_identity(p.lm or fallback) for name, p in program.named_predictors()}}
-    digests = {name: _digest(value) for name, value in parts.items()}
+    digests = {name: digest_json(value) for name, value in parts.items()}
     digests.update(trainset=examples_digest(trainset), valset=examples_digest(valset))
     return digests
 
@@ -82,7 +75,7 @@ def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequenc
     """`compiler.compile(program, trainset, valset)`, or the result a finished compile left in its run folder
     when everything it depended on is unchanged (see the module docstring)."""
     parts = key_parts(compiler, program, trainset, valset)
-    key = None if parts is None else _digest(parts)
+    key = None if parts is None else digest_json(parts)
     run_dir, key_file = compiler.run_dir, compiler.run_dir / KEY_FILE
     stored = _read_key_file(key_file)
     if key is not None and stored.get("key") not in (None, key):
