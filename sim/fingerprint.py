@@ -28,6 +28,7 @@ and the short lengths below are such fixed encodings, not choices to copy.
 | curriculum | `crux_program.data.sources.synthetic.SyntheticData._stamp` (config.json, compared as JSON) | every `SyntheticConfig` field | `rename_copies` at its default (folders built before it existed stay valid); `jobs` at match time |
 | curriculum splits | `crux_program.data.curriculum._rank` | seed, family, parameter key | nothing else: a seeded order, not a cache key |
 | corpus preparation | `crux_program.data.corpus_prep.prep_key`, `test_fingerprint` | `PREP_VERSION`, the corpus file's bytes, the content settings, the test set's name and problems (task id, spec, reference) when decontaminating, the teacher | worker counts |
+| teacher answers file | `crux_program.data.corpus_prep` (`teacher-<12 hex>.jsonl`) | the teacher's identity (model, endpoint) | the rows: each answer inside is keyed by `row_key` |
 | distillation answers | `crux_program.data.distill_pool.row_key` (sha1, 20 hex) | the row's spec and reference | task id and CRUX: the same question under another id reuses its paid answer |
 | self-check ids | `crux_program.data.verify` (`selfcheck/<sha1, 16 hex>`, then the verdict cache) | the reference text | nothing: the id only names content |
 | base-model manifest | `crux_program.lm.base_model.reference_digest` (24 hex, training_data.json) | the reference without comments, whitespace and module name | names (the curriculum renames its copies: same structure, same design) |
