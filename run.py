@@ -29,6 +29,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from crux_program.errors import UserError
+from optimizers.time_budget import Budget
 
 REPO_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("run")
@@ -134,9 +135,9 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
     if plan.reason:
         log.warning(plan.reason)
     elif plan.trains and not _compiler_chosen(cfg):
-        budget = cfg.task.get("time_budget_s")
+        budget_s = cfg.task.get("time_budget_s")
         log.warning("compiler=%s (the default) trains before evaluating%s; add compiler=none to evaluate only.",
-                    plan.compiler, f", within task.time_budget_s={budget:.0f} s" if budget else "")
+                    plan.compiler, f", within task.time_budget_s={budget_s:.0f} s" if budget_s else "")
     if cfg.lm.kind == "hf":  # a model shipped with the manifest of its training data must not see its tests
         from crux_program.lm.base_model import check_disjoint
 
@@ -166,14 +167,16 @@ def eval_task(cfg: DictConfig, run_dir: Path) -> float:
         first = "untrained" if cfg.lm.kind == "tiny" else "base"  # a random-initialised model, or a trained one
         evaluate(program, run_dir / "stages" / first, first)
         eval_seconds = time.perf_counter() - started
+    budget: Budget | None = None  # None: the compiler's own caps
     if trains and cfg.task.get("time_budget_s"):
         unseen_share = min(int(cfg.task.get("unseen_limit") or 0), len(splits.test)) / max(len(splits.test), 1)
         floor = float(cfg.task.get("eval_reserve_s") or 0.0)  # a first stage that stops early times too short
-        fit_compiler_to_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
-                               max(eval_seconds, floor) if eval_seconds is not None else None,
-                               extra_evals=unseen_share)
+        budget = compile_budget(compiler, float(cfg.task.time_budget_s), time.perf_counter() - task_start,
+                                max(eval_seconds, floor) if eval_seconds is not None else None,
+                                extra_evals=unseen_share)
     untrained = copy.deepcopy(program)
-    outcome = compile_or_reuse(compiler, program, splits.train, splits.val)  # a finished rerun trains nothing
+    # a finished rerun trains nothing
+    outcome = compile_or_reuse(compiler, program, splits.train, splits.val, budget=budget)
     program, compile_seconds = outcome.program, outcome.seconds
     stages = list(getattr(compiler, "stages", []) or [])
     if compare:
@@ -240,9 +243,11 @@ def release_lms(program, keep) -> None:
         pass
 
 
-def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None,
-                           extra_evals: float = 0.0) -> None:
-    """`task.time_budget_s`: shorten the compiler's time-capped training so that the whole task fits.
+def compile_budget(compiler, budget_s: float, spent_s: float, eval_s: float | None,
+                   extra_evals: float = 0.0) -> Budget | None:
+    """`task.time_budget_s`: the `Budget` compile() gets so that the whole task fits, or None when the
+    compiler's own time caps already fit (or it has none). None rather than a roomy budget, so that caps that fit
+    stay exactly as configured: a first stage that overran its cap (loading, saving) does not shorten the next.
 
     What is left after `spent_s` (data, model, the untrained evaluation) goes to compiling, less one more
     evaluation per stage, each reserved at the untrained evaluation's measured time (an upper bound: an
@@ -254,7 +259,7 @@ def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: fl
     if cap is None:
         log.info("task.time_budget_s=%.0f: the compiler is not bounded by time, so the budget cannot be kept.",
                  budget_s)
-        return
+        return None
     evals_after = (len(getattr(compiler, "stage_names", ())) or 1) + extra_evals
     if eval_s is None:
         log.warning("task.time_budget_s=%.0f: no evaluation was timed (task.compare_stages=false), so none is "
@@ -265,11 +270,11 @@ def fit_compiler_to_budget(compiler, budget_s: float, spent_s: float, eval_s: fl
     if left >= cap:
         log.info("Time budget %.0f s: %.0f s spent, %.0f s reserved for %.1f evaluation(s); the compiler's own %.0f s "
                  "fit.", budget_s, spent_s, reserve, evals_after, cap)
-        return
+        return None
     log.warning("Time budget %.0f s (task.time_budget_s; null lifts it): %.0f s spent, %.0f s reserved for %.1f "
                 "evaluation(s), so compiling gets %.0f s instead of its configured %.0f s. A faster machine "
                 "trains longer.", budget_s, spent_s, reserve, evals_after, max(left, 0.0), cap)
-    compiler.fit_time(max(left, 0.0))
+    return Budget.starting_now(max(left, 0.0))
 
 
 def tokenizer_corpus(program, train) -> list[str] | None:

@@ -1,4 +1,5 @@
-"""Compilers of the CRUX program: `compile(program, trainset, valset) -> program`, chosen with `compiler=`.
+"""Compilers of the CRUX program: `compile(program, trainset, valset, budget=None) -> program`, chosen with
+`compiler=`.
 
 - `optimizers.none.NoCompiler`: the program as written;
 - `optimizers.bootstrap.BootstrapCompiler`, `optimizers.mipro.MiproCompiler`, `optimizers.gepa.GepaCompiler`:

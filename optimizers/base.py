@@ -1,19 +1,20 @@
-"""The one compiler interface: `compile(program, trainset, valset) -> program`.
+"""The one compiler interface: `compile(program, trainset, valset, budget=None) -> program`.
 
 A compiler makes a DSPy program better at the simulator metric, by changing its prompts and demos
 (bootstrap, mipro, gepa) or the weights of its own local model (sft, rft, grpo). Every compiler is built
 from typed settings plus a `run_dir`, writes what it produced there (see `optimizers.artifacts`), and
 returns a new program that can be saved, loaded and evaluated like any other; the input program is never
-modified.
+modified. An overall wall-clock `Budget` (optimizers.time_budget) arrives as compile()'s `budget` argument.
 """
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Sequence
 
 import dspy
+
+from optimizers.time_budget import Budget
 
 
 class Compiler(ABC):
@@ -24,10 +25,11 @@ class Compiler(ABC):
     def __init__(self, run_dir: Path | str) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.deadline: float | None = None  # absolute time.perf_counter() by which training must end
 
     def time_cap(self) -> float | None:
-        """The wall-clock cap this compiler trains under (seconds), or None when it is bounded otherwise."""
+        """The wall-clock cap this compiler trains under (seconds), or None when it is bounded otherwise (steps,
+        epochs, metric calls). run.py compares it with the time an overall budget leaves, to decide whether
+        compile() gets a `budget` at all."""
         return None
 
     def reuse_key(self) -> dict | None:
@@ -36,23 +38,21 @@ class Compiler(ABC):
         result in run_dir (`optimizers.reuse`). None, the default, means a finished run is never reused."""
         return None
 
-    def fit_time(self, seconds: float) -> None:
-        """Make the next compile() end within about `seconds` from now (an overall budget, e.g. the main job's).
-
-        Only wall-clock caps that are set are shortened: training bounded by steps or epochs is never cut, and
-        compilers without a time cap (prompt optimisers) ignore this.
-        """
-        if self.time_cap() is not None:
-            self.deadline = time.perf_counter() + seconds
-
     @abstractmethod
     def compile(
         self,
         program: dspy.Module,
         trainset: Sequence[dspy.Example],
         valset: Sequence[dspy.Example] | None = None,
+        *,
+        budget: Budget | None = None,
     ) -> dspy.Module:
-        """Return an improved copy of `program`; write prompts/demos or checkpoints into `self.run_dir`."""
+        """Return an improved copy of `program`; write prompts/demos or checkpoints into `self.run_dir`.
+
+        budget: an overall wall-clock budget (the main job's `task.time_budget_s`). A compiler capped by wall
+            time (`settings.max_time_s`) trains for at most `budget.cap(max_time_s)`, counted from when it asks;
+            one bounded by steps, epochs or metric calls ignores it. None: the configured caps alone.
+        """
 
 
 def bound_lm(program: dspy.Module) -> dspy.BaseLM:

@@ -110,7 +110,7 @@ class SFTSettings:
     optimizer: Literal["adamw", "muon"] = "adamw"
     num_train_epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides num_train_epochs
-    max_time_s: float | None = None  # wall-clock cap: training stops after this many seconds
+    max_time_s: float | None = None  # wall-clock cap (s): training stops then; a compile() budget may cut it
     anneal_by_time: bool = True  # with max_time_s: warmup + lr_scheduler_type over the wall-clock budget, not steps
     per_device_train_batch_size: int = 8
     gradient_accumulation_steps: int = 1
@@ -153,7 +153,8 @@ class RFTSettings:
     samples_per_example: program runs per training example (at `temperature`).
     min_score: a sample is kept if the metric's score reaches this (1.0 = passes the simulator).
     include_gold: also train on the gold triplets (plain SFT data plus self-generated successes).
-    max_time_s: wall-clock cap of the whole compile (None: sampling and training run to the end).
+    max_time_s: wall-clock cap of the whole compile (None: sampling and training run to the end); an overall
+        budget given to compile() can only shorten it.
     sample_fraction: the share of max_time_s after which sampling starts no new run; training gets the rest.
     """
 

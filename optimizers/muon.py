@@ -5,7 +5,7 @@ orthogonalised Nesterov momentum (five Newton-Schulz iterations), which trains s
 in fewer steps than AdamW. Embeddings (tied to the LM head here), norms and biases are not matrices of a linear
 map in that sense and stay on AdamW. The update is scaled to AdamW's RMS (0.2 * sqrt(max(rows, cols)), the
 "match_rms_adamw" rule of Liu et al.), so one learning rate and one schedule drive both halves: HF's Trainer and
-the wall-clock annealing in `optimizers.time_budget` see a single optimizer whose groups they scale as usual.
+the wall-clock annealing in `optimizers.training_clock` see a single optimizer whose groups they scale as usual.
 
     opt = MuonAdamW(model.named_parameters(), lr=3e-3)
 """

@@ -7,6 +7,7 @@ import dspy
 
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler
+from optimizers.time_budget import Budget
 
 
 class NoCompiler(Compiler):
@@ -15,7 +16,7 @@ class NoCompiler(Compiler):
     name = "none"
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
-        compiled = program.deepcopy()
+                valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> dspy.Module:
+        compiled = program.deepcopy()  # `budget` is ignored: nothing here takes time
         save_compiled(compiled, self.run_dir, compiler=self.name, train_examples=len(trainset))
         return compiled

@@ -11,6 +11,7 @@ import dspy
 from optimizers.artifacts import save_compiled
 from optimizers.base import Compiler, bound_lm
 from optimizers.metric import resolve_metric
+from optimizers.time_budget import Budget
 
 
 def write_prompts(program: dspy.Module, path: Path) -> None:
@@ -37,10 +38,10 @@ class PromptCompiler(Compiler):
         raise NotImplementedError
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+                valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> dspy.Module:
         if not trainset:
             raise ValueError(f"compiler={self.name} got an empty trainset; check the data split.")
-        start = time.perf_counter()
+        start = time.perf_counter()  # `budget` is ignored: these optimisers are bounded by their metric calls
         # The optimiser's own calls (proposals, bootstrapping) go to the LM the program runs on.
         with dspy.context(lm=bound_lm(program)):
             compiled = self._optimize(program.deepcopy(), list(trainset), list(valset) if valset else None)

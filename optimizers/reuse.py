@@ -28,6 +28,7 @@ import dspy
 from optimizers.artifacts import MANIFEST_FILE, load_compiled, portable_state, read_manifest
 from optimizers.base import Compiler, bound_lm
 from optimizers.processes import is_main_process, wait_for_every_process
+from optimizers.time_budget import Budget
 from sim.fingerprint import canonical_json, digest_json, digest_parts
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,10 @@ def key_parts(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.
 
 
 def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequence[dspy.Example],
-                     valset: Sequence[dspy.Example] | None = None) -> CompileOutcome:
-    """`compiler.compile(program, trainset, valset)`, or the result a finished compile left in its run folder
-    when everything it depended on is unchanged (see the module docstring)."""
+                     valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> CompileOutcome:
+    """`compiler.compile(program, trainset, valset, budget=budget)`, or the result a finished compile left in its
+    run folder when everything it depended on is unchanged (see the module docstring). The budget is not in the
+    digest: a rerun reuses a finished compile even where a budget had cut its training short."""
     parts = key_parts(compiler, program, trainset, valset)
     key = None if parts is None else digest_json(parts)
     run_dir, key_file = compiler.run_dir, compiler.run_dir / KEY_FILE
@@ -92,7 +94,7 @@ def compile_or_reuse(compiler: Compiler, program: dspy.Module, trainset: Sequenc
     if is_main_process():
         key_file.unlink(missing_ok=True)  # from here until compile() returns, the folder is not a result
     started = time.perf_counter()
-    compiled = compiler.compile(program, trainset, valset)
+    compiled = compiler.compile(program, trainset, valset, budget=budget)
     seconds = round(time.perf_counter() - started, 2)
     report = getattr(compiler, "report", None)
     report = asdict(report) if is_dataclass(report) else None

@@ -12,8 +12,8 @@ Steps:
 A sample whose run raised (the LM server down, a bug) scores 0 and keeps its error in samples.jsonl, which is
 written as samples finish; when every run fails, RFT stops and says why instead of training on nothing. A CRUX
 call whose fields do not make a valid CRUX is never trained on, even when the code after it passed.
-`max_time_s` caps the whole compile: sampling stops starting runs at `sample_fraction` of it, and training
-gets what is left.
+`max_time_s` caps the whole compile (or the time an overall `budget` leaves, if less): sampling stops starting runs
+at `sample_fraction` of it, and training gets what is left.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from optimizers.metric import resolve_metric, score_of
 from optimizers.render import RenderedExample, render_call, render_examples, selected_predictors
 from optimizers.sft import bind_checkpoint, write_rows
 from optimizers.sft_train import SFTReport, train_sft
+from optimizers.time_budget import Budget
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +158,12 @@ class RFTCompiler(Compiler):
         return rows
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+                valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> dspy.Module:
         start = time.perf_counter()
         lm = bound_lm(program)
         base = local_model_path(lm)
-        deadline = self._deadline(start)
-        stop_at = None if deadline is None else start + (deadline - start) * self.settings.sample_fraction
+        ends = self._own_budget(budget)
+        stop_at = None if ends is None else start + (ends.ends_at - start) * self.settings.sample_fraction
         self.samples = self.sample(program, trainset, stop_at)
         passed = sum(s.score >= self.settings.min_score for s in self.samples)
         rows = self.kept_rows(program, self.samples)
@@ -171,20 +172,20 @@ class RFTCompiler(Compiler):
         log.info("RFT kept %d of %d samples (%d rows)", passed, len(self.samples), len(rows))
         write_rows(rows, self.run_dir / "sft_data" / "train.jsonl")
         sft = self.settings.sft
-        if deadline is not None:  # training gets the time left; its TimeBudget also ends it by the deadline
-            sft = replace(sft, max_time_s=max(deadline - time.perf_counter(), 1.0))
-        self.report = train_sft(base, rows, sft, self.run_dir, deadline=deadline)
+        if ends is not None:  # training gets the time left; its TrainingClock also ends it within `ends`
+            sft = replace(sft, max_time_s=max(ends.left(), 1.0))
+        self.report = train_sft(base, rows, sft, self.run_dir, budget=ends)
         tuned = bind_checkpoint(program, lm, Path(self.report.checkpoint))
         save_compiled(tuned, self.run_dir, compiler=self.name, model_path=Path(self.report.checkpoint),
                       base_model_path=base, train_examples=len(trainset), seconds=time.perf_counter() - start,
                       samples=len(self.samples), kept=passed, rows=len(rows), steps=self.report.steps)
         return tuned
 
-    def _deadline(self, start: float) -> float | None:
-        """When the compile must end: max_time_s from start, or an overall deadline (fit_time) if sooner."""
-        ends = [t for t in (self.deadline, start + self.settings.max_time_s if self.settings.max_time_s else None)
-                if t is not None]
-        return min(ends) if ends else None
+    def _own_budget(self, budget: Budget | None) -> Budget | None:
+        """When this compile must end: max_time_s from now, or the overall budget's end if sooner; None when
+        max_time_s is not set (then an overall budget does not bound it either)."""
+        cap = self.settings.max_time_s if budget is None else budget.cap(self.settings.max_time_s)
+        return None if cap is None else Budget.starting_now(cap)
 
 
 def _invalid_crux_call(predictor: dspy.Predict, pred: Any) -> bool:

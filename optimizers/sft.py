@@ -23,6 +23,7 @@ from optimizers.base import Compiler, bound_lm, local_model_path
 from optimizers.config import SFTSettings
 from optimizers.render import RenderedExample, render_examples
 from optimizers.sft_train import SFTReport, train_sft
+from optimizers.time_budget import Budget
 
 
 def write_rows(rows: Sequence[RenderedExample], path: Path) -> None:
@@ -58,7 +59,7 @@ class SFTCompiler(Compiler):
         return {"settings": asdict(self.settings), "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+                valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> dspy.Module:
         start = time.perf_counter()
         lm = bound_lm(program)
         base = local_model_path(lm)
@@ -66,7 +67,7 @@ class SFTCompiler(Compiler):
             trainset = list(trainset)[: self.settings.max_examples]
         rows = render_examples(program, trainset, self.settings.predictors, self.adapter)
         write_rows(rows, self.run_dir / "sft_data" / "train.jsonl")
-        self.report = train_sft(base, rows, self.settings, self.run_dir, deadline=self.deadline)
+        self.report = train_sft(base, rows, self.settings, self.run_dir, budget=budget)  # max_time_s: cut to fit
         tuned = bind_checkpoint(program, lm, Path(self.report.checkpoint))
         save_compiled(tuned, self.run_dir, compiler=self.name, model_path=Path(self.report.checkpoint),
                       base_model_path=base, train_examples=len(trainset),

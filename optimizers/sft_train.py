@@ -24,7 +24,8 @@ from optimizers.model_folder import continues_adapter, load_for_training, save_t
 from optimizers.precision import use_bf16
 from optimizers.resume import inputs_digest, resume_point, save_kwargs
 from optimizers.render import RenderedExample
-from optimizers.time_budget import TimeBudget
+from optimizers.time_budget import Budget
+from optimizers.training_clock import TrainingClock
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +117,12 @@ def _lora_config(settings: SFTSettings):
 
 
 def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSettings,
-              out_dir: Path, device: str | None = None, deadline: float | None = None,
+              out_dir: Path, device: str | None = None, budget: Budget | None = None,
               callbacks: Sequence = ()) -> SFTReport:
     """Fine-tune the model at model_path on rows; save it to out_dir/checkpoint; return the report.
 
-    deadline: a `time.perf_counter()` time by which a time-capped run (`settings.max_time_s`) must have trained
-        and saved its checkpoint.
+    budget: the overall budget within which a time-capped run (`settings.max_time_s`) must have trained and
+        saved its checkpoint; a run bounded by steps or epochs ignores it.
     callbacks: extra `transformers.TrainerCallback`s (a benchmark's step clock, say).
     """
     from datasets import Dataset
@@ -151,9 +152,9 @@ def train_sft(model_path: Path, rows: Sequence[RenderedExample], settings: SFTSe
     dataset = Dataset.from_list([r.to_row() for r in rows]).shuffle(seed=settings.seed)
     callbacks = list(callbacks)
     if settings.max_time_s:
-        callbacks.append(TimeBudget(settings.max_time_s, anneal=settings.anneal_by_time,
-                                    warmup_fraction=settings.warmup_ratio, deadline=deadline,
-                                    shape=settings.lr_scheduler_type, decay_fraction=settings.decay_fraction))
+        callbacks.append(TrainingClock(settings.max_time_s, anneal=settings.anneal_by_time,
+                                       warmup_fraction=settings.warmup_ratio, budget=budget,
+                                       shape=settings.lr_scheduler_type, decay_fraction=settings.decay_fraction))
     trainer = SFTTrainer(model=model, args=_trl_config(settings, device, out_dir, len(rows)), train_dataset=dataset,
                          processing_class=tokenizer, peft_config=peft_config,
                          callbacks=callbacks or None)

@@ -38,10 +38,12 @@ from optimizers.grpo.schedule import RewardScheduleCallback
 from optimizers.grpo.select import ProbeLog, RolloutSampler, SelectionReport, choose, select_prompts
 from optimizers.grpo.settings import GRPOSettings
 from optimizers.grpo.spaces import ProgramPredictors
-from optimizers.grpo.timing import StepTimer, TimeBudget
+from optimizers.grpo.timing import StepTimer
 from optimizers.model_folder import continues_adapter, save_trained
 from optimizers.render import program_adapter
 from optimizers.resume import inputs_digest, resume_point, save_kwargs
+from optimizers.time_budget import Budget
+from optimizers.training_clock import TrainingClock
 from sim.config import SimConfig
 
 
@@ -155,7 +157,7 @@ class GRPOCompiler(Compiler):
                 "adapter": type(self.adapter).__name__ if self.adapter else None}
 
     def compile(self, program: dspy.Module, trainset: Sequence[dspy.Example],
-                valset: Sequence[dspy.Example] | None = None) -> dspy.Module:
+                valset: Sequence[dspy.Example] | None = None, *, budget: Budget | None = None) -> dspy.Module:
         from optimizers.sft import bind_checkpoint
         from optimizers.model_folder import load_for_training
         from optimizers.sft_train import resolve_device
@@ -181,10 +183,11 @@ class GRPOCompiler(Compiler):
                              realiser=self._realiser(predictors, adapter, tokenizer, policy),
                              realise_min_interface=s.realise_min_interface, spaces=s.spaces)
         try:  # from here on, a failure (probing, building the trainer, training) still stops the sim workers
-            rows, selection = self._select(rows, model, tokenizer, new_scorer, base)
+            rows, selection = self._select(rows, model, tokenizer, new_scorer, base, budget)
             rows = fill_batch(rows, self._prompts_per_generation())
-            budget_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
-            run = self._trainer(model, tokenizer, to_dataset(rows), new_scorer(), policy, device, lora, budget_s)
+            train_s = None if s.max_time_s is None else max(s.max_time_s - selection.seconds, 1.0)
+            run = self._trainer(model, tokenizer, to_dataset(rows), new_scorer(), policy, device, lora, train_s,
+                                budget)
             run.trainer.train(resume_from_checkpoint=self._resume_point(base, rows))
         finally:
             if owns_verifier and hasattr(verifier, "close"):
@@ -231,10 +234,12 @@ class GRPOCompiler(Compiler):
         completions = s.per_device_train_batch_size * s.gradient_accumulation_steps * PartialState().num_processes
         return max(1, completions // s.num_generations)
 
-    def _select(self, rows, model, tokenizer, new_scorer: Callable[[], DualSpaceScorer], base: Path):
+    def _select(self, rows, model, tokenizer, new_scorer: Callable[[], DualSpaceScorer], base: Path,
+                budget: Budget | None = None):
         """GRPOSettings.selection: probe the prompts with the starting policy and keep those whose rollouts
         disagree, scored by a scorer of their own (`new_scorer()`), as training scores them. Under several
-        processes the main one probes and the others read its log."""
+        processes the main one probes and the others read its log. Probing may use at most half of the stage's
+        effective cap (`max_time_s`, or what `budget` leaves of it)."""
         s, sel = self.settings, self.settings.selection
         if sel.keep == "all":
             return choose(rows, {}, sel)
@@ -242,8 +247,7 @@ class GRPOCompiler(Compiler):
         from accelerate import PartialState
 
         if s.max_time_s is not None:  # probing may use at most half the stage's time: the rest is for training
-            limit = s.max_time_s if self.deadline is None else \
-                max(min(s.max_time_s, self.deadline - time.perf_counter()), 0.0)
+            limit = s.max_time_s if budget is None else max(budget.cap(s.max_time_s), 0.0)
             cap = limit / 2 if sel.max_probe_s is None else min(sel.max_probe_s, limit / 2)
             sel = replace(sel, max_probe_s=cap)
         # What the probe's rewards depend on (not `keep`: a rerun with another rule reuses the probes).
@@ -271,17 +275,18 @@ class GRPOCompiler(Compiler):
         return kept, report
 
     def _trainer(self, model, tokenizer, dataset, scorer: DualSpaceScorer, policy: CurrentPolicy, device: str,
-                 lora: bool, budget_s: float | None = None) -> GRPOTraining:
-        """The GRPOTrainer over `scorer`'s reward functions, with the schedule, the step timer, the time
-        budget, the policy handle and the caller's callbacks."""
+                 lora: bool, train_s: float | None = None, budget: Budget | None = None) -> GRPOTraining:
+        """The GRPOTrainer over `scorer`'s reward functions, with the schedule, the step timer, the clock
+        (`train_s` seconds of training, cut to end within `budget`), the policy handle and the caller's
+        callbacks."""
         from trl import GRPOTrainer
 
         from optimizers.plain_lm_head import apply_lm_head_choice
 
         s = self.settings
-        budget = TimeBudget(budget_s, anneal=s.anneal_by_time, deadline=self.deadline) if budget_s else None
-        schedule, timer = RewardScheduleCallback(s.schedule, budget=budget), StepTimer()
-        callbacks = [policy, schedule, timer] + ([budget] if budget else []) + self.callbacks
+        clock = TrainingClock(train_s, anneal=s.anneal_by_time, budget=budget) if train_s else None
+        schedule, timer = RewardScheduleCallback(s.schedule, clock=clock), StepTimer()
+        callbacks = [policy, schedule, timer] + ([clock] if clock else []) + self.callbacks
         peft_config = None
         if lora and not continues_adapter(model):  # an adapter folder's adapter is trained further instead
             from peft import LoraConfig
@@ -311,7 +316,7 @@ class GRPOCompiler(Compiler):
 
     def _report(self, run: GRPOTraining, checkpoint: Path, prompts: int, start: float, device: str, lora: bool,
                 selection: SelectionReport | None = None) -> GRPOReport:
-        trainer, timer, scorer, budget = run.trainer, run.timer, run.scorer, run.schedule.budget
+        trainer, timer, scorer, clock = run.trainer, run.timer, run.scorer, run.schedule.clock
         step_s, reward_s = sum(timer.step_seconds), sum(scorer.stats.batch_seconds)
         realise_s = sum(scorer.stats.realise_seconds)
         report = GRPOReport(
@@ -322,12 +327,12 @@ class GRPOCompiler(Compiler):
             reward_fraction=round(reward_s / step_s, 4) if step_s else 0.0, realise_s=round(realise_s, 3),
             sim_fraction=round(max(reward_s - realise_s, 0.0) / step_s, 4) if step_s else 0.0,
             timeouts=scorer.stats.timeouts,
-            errors=scorer.stats.errors, stopped_by_time_budget=bool(budget and budget.stopped_early),
+            errors=scorer.stats.errors, stopped_by_time_budget=bool(clock and clock.stopped_early),
             device=device, lora=lora, weights_history=[list(w) for _, w in run.schedule.history],
             selection=selection, lm_head=run.lm_head, step_seconds=_rounded(timer.step_seconds),
             generation_seconds=_rounded(timer.generation_seconds),
             reward_seconds=_rounded(scorer.stats.batch_seconds),
-            time_budget_s=budget.seconds if budget else None, anneal_by_time=bool(budget and budget.anneal))
+            time_budget_s=clock.seconds if clock else None, anneal_by_time=bool(clock and clock.anneal))
         if trainer.accelerator.is_main_process:
             (self.run_dir / "grpo_report.json").write_text(json.dumps(asdict(report), indent=2))
         return report

@@ -18,7 +18,7 @@ from typing import Literal
 import torch
 from transformers import TrainerCallback
 
-from optimizers.time_budget import TimeBudget
+from optimizers.training_clock import TrainingClock
 from sim.result import REWARD_COMPONENTS
 
 Weights = tuple[float, float, float]  # one per REWARD_COMPONENTS entry, in that order
@@ -81,20 +81,20 @@ class RewardScheduleCallback(TrainerCallback):
 
     trainer: the GRPOTrainer whose `reward_weights` TRL reads at every step; given here when it exists, else
         bound once with `bind(trainer)` right after it is built (see there why).
-    budget: the run's wall-clock budget, if any. Progress is then whichever limit is nearer: steps done /
-        max_steps, or the share of the budget used. A run stopped by its time budget at step 150 of a nominal
+    clock: the run's wall-clock limit, if any. Progress is then whichever limit is nearer: steps done /
+        max_steps, or the share of the clock's time used. A run stopped by its clock at step 150 of a nominal
         2,000 would otherwise end with the start's format-heavy weights and never reward function much.
     """
 
     schedule: RewardSchedule
     trainer: object | None = None
     history: list[tuple[int, Weights]] = field(default_factory=list)
-    budget: TimeBudget | None = None
+    clock: TrainingClock | None = None
 
     def progress(self, state) -> float:
-        """Training progress in [0, 1]: the step fraction, or the time fraction where a budget is nearer."""
+        """Training progress in [0, 1]: the step fraction, or the time fraction where the clock is nearer."""
         steps = state.global_step / state.max_steps if state.max_steps > 0 else 1.0
-        return min(max(steps, self.budget.fraction() if self.budget is not None else 0.0), 1.0)
+        return min(max(steps, self.clock.fraction() if self.clock is not None else 0.0), 1.0)
 
     def bind(self, trainer) -> None:
         """Attach the trainer this callback sets the weights of, once, right after the trainer is built.

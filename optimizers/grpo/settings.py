@@ -40,7 +40,8 @@ class GRPOSettings:
         whole group.
     sim_concurrency: groups simulated at once per process; 0 = CPU cores / processes on this machine.
     max_time_s: stop after this much wall time, prompt selection included (None = no limit); for equal-time
-        comparisons. The reward schedule then follows whichever limit is nearer (steps or time).
+        comparisons. An overall `budget` given to compile() can only shorten it. The reward schedule then
+        follows whichever limit is nearer (steps or time).
     anneal_by_time: with max_time_s, the learning rate warms up and decays (cosine) over the wall-clock budget
         rather than over max_steps, as SFT does: a run stopped by time still ends at a low learning rate.
     prompts: which examples GRPO samples prompts from: "train" (the train split), "val" (the val split: designs

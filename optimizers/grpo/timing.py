@@ -1,9 +1,9 @@
-"""Where GRPO step time goes, and a wall-time budget, as TrainerCallbacks.
+"""Where GRPO step time goes, as a TrainerCallback.
 
 `StepTimer` records each optimizer step's wall time and, through `instrument_generation`, the time spent in
 the trainer's generation call; the scorer records reward time itself (`ScoreStats`). Together they give the
-benchmark's figure: reward time as a fraction of step time. `TimeBudget` stops training after a wall-clock
-budget, so two compilers can be compared at equal time.
+benchmark's figure: reward time as a fraction of step time. (What stops training after a wall-clock time, so
+two compilers can be compared at equal time, is `optimizers.training_clock.TrainingClock`.)
 """
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from statistics import mean
 
 from transformers import TrainerCallback
-
-from optimizers.time_budget import TimeBudget  # noqa: F401  (re-exported: GRPO's budget)
 
 
 @dataclass

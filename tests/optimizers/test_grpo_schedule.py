@@ -9,7 +9,7 @@ import torch
 
 from optimizers.grpo.schedule import RewardSchedule, RewardScheduleCallback
 from optimizers.grpo.settings import GRPOSettings
-from optimizers.time_budget import TimeBudget
+from optimizers.training_clock import TrainingClock
 
 START, END = (0.4, 0.4, 0.2), (0.0, 0.0, 1.0)
 
@@ -90,17 +90,17 @@ def test_callback_is_bound_once_to_the_trainer_built_with_it():
         callback.bind(SimpleNamespace(reward_weights=torch.ones(3)))
 
 
-def test_a_time_budget_moves_the_weights_when_it_is_nearer_than_max_steps():
+def test_a_training_clock_moves_the_weights_when_it_is_nearer_than_max_steps():
     # A run stopped by its clock at step 3 of a nominal 1,000 must still end on function-heavy weights.
-    budget = TimeBudget(seconds=100.0)
-    callback = RewardScheduleCallback(RewardSchedule("linear", START, END), budget=budget)
+    clock = TrainingClock(seconds=100.0)
+    callback = RewardScheduleCallback(RewardSchedule("linear", START, END), clock=clock)
     state = SimpleNamespace(global_step=3, max_steps=1000)
     assert callback.current(state) == pytest.approx(RewardSchedule("linear", START, END).weights_at(3, 1000))
-    budget._start = time.perf_counter() - 50.0  # half the budget used
+    clock._start = time.perf_counter() - 50.0  # half the clock's time used
     assert callback.progress(state) == pytest.approx(0.5, abs=0.01)
     assert callback.current(state) == pytest.approx((0.2, 0.2, 0.6), abs=0.01)
-    budget._start = time.perf_counter() - 500.0  # past the budget: clamped at the end weights
+    clock._start = time.perf_counter() - 500.0  # past the clock's time: clamped at the end weights
     assert callback.current(state) == pytest.approx(END)
     state.global_step = 900  # steps nearer than time: steps win
-    budget._start = time.perf_counter() - 10.0
+    clock._start = time.perf_counter() - 10.0
     assert callback.progress(state) == pytest.approx(0.9)

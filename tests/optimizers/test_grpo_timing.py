@@ -1,4 +1,4 @@
-"""The wall-time budget and the step timer used for equal-time comparisons and the reward-share benchmark
+"""The training clock and the step timer used for equal-time comparisons and the reward-share benchmark
 (benches.grpo_reward_time, tested in tests/benches/test_grpo_benches.py)."""
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from optimizers.grpo.timing import StepTimer, TimeBudget
+from optimizers.grpo.timing import StepTimer
+from optimizers.training_clock import TrainingClock
 
 
-def test_time_budget_stops_training_once_spent():
-    budget, control = TimeBudget(seconds=0.05), SimpleNamespace(should_training_stop=False)
-    budget.on_train_begin(None, None, control)
-    budget.on_step_end(None, None, control)
+def test_training_clock_stops_training_once_spent():
+    clock, control = TrainingClock(seconds=0.05), SimpleNamespace(should_training_stop=False)
+    clock.on_train_begin(None, None, control)
+    clock.on_step_end(None, None, control)
     assert not control.should_training_stop
     time.sleep(0.06)
-    budget.on_step_end(None, None, control)
-    assert control.should_training_stop and budget.stopped_early
+    clock.on_step_end(None, None, control)
+    assert control.should_training_stop and clock.stopped_early
 
 
 def test_step_timer_times_steps_and_generation_calls():
@@ -30,18 +31,18 @@ def test_step_timer_times_steps_and_generation_calls():
     assert len(timer.step_seconds) == 1 and timer.step_seconds[0] >= timer.generation_seconds[0] >= 0.02
 
 
-def test_time_budget_anneals_a_lambda_schedule_by_wall_clock():
+def test_training_clock_anneals_a_lambda_schedule_by_wall_clock():
     import torch
 
-    from optimizers.time_budget import time_cosine
+    from optimizers.training_clock import time_cosine
 
     assert time_cosine(0.0, 0.1) > 0 and time_cosine(0.05, 0.1) == 0.5
     assert time_cosine(0.1, 0.1) == 1.0 and abs(time_cosine(0.55, 0.1) - 0.5) < 1e-9 and time_cosine(1.0, 0.1) == 0
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)  # step-based: would stay at 1.0
-    budget = TimeBudget(seconds=0.2, anneal=True, warmup_fraction=0.0)
-    budget.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
+    clock = TrainingClock(seconds=0.2, anneal=True, warmup_fraction=0.0)
+    clock.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
     sched.step()
     early = opt.param_groups[0]["lr"]
     time.sleep(0.15)
@@ -51,7 +52,7 @@ def test_time_budget_anneals_a_lambda_schedule_by_wall_clock():
 
 
 def test_clock_schedules_have_the_shapes_their_names_say():
-    from optimizers.time_budget import time_lr_factor
+    from optimizers.training_clock import time_lr_factor
 
     for shape in ("cosine", "linear", "constant", "warmup_stable_decay"):
         assert time_lr_factor(0.05, 0.1, shape) == 0.5  # the same linear warmup for all
@@ -63,21 +64,21 @@ def test_clock_schedules_have_the_shapes_their_names_say():
     with pytest.raises(ValueError, match="cannot follow the clock; choose one of cosine"):
         time_lr_factor(0.5, 0.1, "polynomial")
     with pytest.raises(ValueError, match="cannot follow the clock"):  # before training, not at its first step
-        TimeBudget(seconds=60, anneal=True, shape="polynomial")
+        TrainingClock(seconds=60, anneal=True, shape="polynomial")
     with pytest.raises(ValueError, match="decay_fraction"):
-        TimeBudget(seconds=60, anneal=True, warmup_fraction=0.05, shape="warmup_stable_decay", decay_fraction=0)
+        TrainingClock(seconds=60, anneal=True, warmup_fraction=0.05, shape="warmup_stable_decay", decay_fraction=0)
 
 
-def test_time_budget_follows_the_chosen_shape():
+def test_training_clock_follows_the_chosen_shape():
     import torch
 
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
-    budget = TimeBudget(seconds=0.4, anneal=True, warmup_fraction=0.0, shape="warmup_stable_decay",
-                        decay_fraction=0.25)
-    budget.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
-    time.sleep(0.2)  # half the budget: cosine would be at 0.5, a stable phase still at the peak
+    clock = TrainingClock(seconds=0.4, anneal=True, warmup_fraction=0.0, shape="warmup_stable_decay",
+                          decay_fraction=0.25)
+    clock.on_train_begin(None, None, SimpleNamespace(should_training_stop=False), lr_scheduler=sched)
+    time.sleep(0.2)  # half the time: cosine would be at 0.5, a stable phase still at the peak
     sched.step()
     assert opt.param_groups[0]["lr"] == 1.0
     time.sleep(0.2)
@@ -85,16 +86,16 @@ def test_time_budget_follows_the_chosen_shape():
     assert opt.param_groups[0]["lr"] < 0.2
 
 
-def test_time_budget_schedule_ends_at_zero_when_the_steps_run_out_first():
+def test_training_clock_schedule_ends_at_zero_when_the_steps_run_out_first():
     """On a fast machine max_steps (or the epochs) end before the clock: the rate must still reach zero."""
     import torch
 
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
-    budget = TimeBudget(seconds=3600, anneal=True, warmup_fraction=0.0)
-    budget.on_train_begin(None, SimpleNamespace(max_steps=4), SimpleNamespace(should_training_stop=False),
-                          lr_scheduler=sched)
+    clock = TrainingClock(seconds=3600, anneal=True, warmup_fraction=0.0)
+    clock.on_train_begin(None, SimpleNamespace(max_steps=4), SimpleNamespace(should_training_stop=False),
+                         lr_scheduler=sched)
     lrs = []
     for _ in range(4):
         sched.step()
