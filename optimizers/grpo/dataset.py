@@ -12,6 +12,7 @@ so any batch of two or more prompts holds both spaces.
 """
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import asdict, dataclass
 from typing import Sequence
@@ -21,6 +22,8 @@ import dspy
 from optimizers.grpo.spaces import ProgramPredictors, Row, Space
 from optimizers.render import program_adapter
 from sim.problem import Problem
+
+log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 
@@ -62,8 +65,13 @@ def build_prompts(program: dspy.Module, examples: Sequence[dspy.Example], spaces
         random.Random(f"{seed}-answer").shuffle(rows)
         return rows
     if "crux" in spaces and predictors.crux is None:
-        raise ValueError("CRUX-space GRPO needs a `spec_to_crux` predictor (CruxPipeline); for DirectVerilog "
-                         "set spaces=[code].")
+        # A program without a CRUX (DirectVerilog) has only the code space. With both spaces asked for (the
+        # default) GRPO trains that one and says so, rather than failing after an SFT stage has already run.
+        if "code" not in spaces:
+            raise ValueError(f"GRPO spaces={list(spaces)} but {type(program).__name__} writes no CRUX (no "
+                             "`spec_to_crux` predictor): use spaces=[code], or a CRUX program (program=crux).")
+        log.warning("%s writes no CRUX: GRPO trains the code space only (spaces=[code])", type(program).__name__)
+        spaces = [space for space in spaces if space != "crux"]
     per_space: dict[str, list[GRPOPrompt]] = {}
     for space in spaces:
         rows = []

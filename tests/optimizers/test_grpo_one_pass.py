@@ -74,3 +74,15 @@ def test_one_pass_program_gives_one_answer_row_per_example():
     rows = build_prompts(CruxOnePass(), examples, ("crux", "code"), dspy.ChatAdapter(), seed=0)
     assert sorted(r.task_id for r in rows) == ["t0", "t1", "t2"] and {r.space for r in rows} == {"answer"}
     assert "[[ ## spec ## ]]" in rows[0].prompt[-1]["content"]
+
+
+def test_a_program_without_crux_trains_the_code_space_and_says_so(caplog):
+    from crux_program.modules import DirectVerilog
+
+    examples = [dspy.Example(task_id=f"t{i}", spec=f"spec {i}", problem=PROBLEM).with_inputs("spec") for i in range(2)]
+    with caplog.at_level("WARNING", logger="optimizers.grpo.dataset"):
+        rows = build_prompts(DirectVerilog(), examples, ("crux", "code"), dspy.ChatAdapter(), seed=0)
+    assert {r.space for r in rows} == {"code"} and len(rows) == 2
+    assert "DirectVerilog writes no CRUX" in caplog.text
+    with pytest.raises(ValueError, match="spaces=\\[code\\]"):  # CRUX space alone: nothing to train
+        build_prompts(DirectVerilog(), examples, ("crux",), dspy.ChatAdapter(), seed=0)
