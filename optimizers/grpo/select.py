@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
 from optimizers.grpo.dataset import GRPOPrompt
+from sim.fingerprint import plain_json
 from sim.result import REWARD_COMPONENTS, RewardParts
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,9 @@ class ProbeLog:
     Lines are flushed as written, so an interrupted probe loses nothing; a different header starts over."""
 
     def __init__(self, path: Path, header: dict) -> None:
-        self.path, self.header = path, header
+        # kept as it reads back from the file (sim.fingerprint's table, "GRPO probe log"), so a header holding a
+        # tuple or a Path still matches its own record instead of starting the probe over
+        self.path, self.header = path, plain_json(header)
 
     def load(self) -> dict[tuple[str, str], ProbedGroup]:
         if not self.path.exists():

@@ -121,3 +121,14 @@ def test_the_probe_header_changes_when_the_weights_are_rewritten(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"new weights")
     os.utime(tmp_path / "model.safetensors", ns=(1, 1))  # even a file of the same size gets a new stamp
     assert _weights_stamp(tmp_path) != before
+
+
+def test_a_probe_log_whose_header_holds_tuples_and_paths_reads_its_own_groups_back(tmp_path):
+    header = {"model": tmp_path / "model", "spaces": ("crux", "code"), "weights": [["a.safetensors", 1, 2]]}
+    group = ProbedGroup("code", "t0", [(1.0, 1.0, 0.5)])
+    log = ProbeLog(tmp_path / "probe.jsonl", header)
+    log.start({})
+    log.append(group)
+    loaded = ProbeLog(tmp_path / "probe.jsonl", dict(header)).load()  # a rerun with the same settings
+    assert list(loaded) == [("code", "t0")] and loaded[("code", "t0")].rewards == [[1.0, 1.0, 0.5]]
+    assert ProbeLog(tmp_path / "probe.jsonl", {**header, "spaces": ("code",)}).load() == {}  # other settings
