@@ -38,7 +38,7 @@ def build_all(cfg, tmp_path: Path) -> None:
         assert isinstance(instantiate(cfg.task.eval), EvalConfig)
     assert isinstance(instantiate(cfg.compiler, run_dir=tmp_path / "compiler"), Compiler)
     program = instantiate(cfg.program.module)
-    fixed_prompt = type(program).__module__.startswith("crux_program.benchmark_prompts")  # sends its own text
+    fixed_prompt = type(program).__module__.startswith("crux_program.fixed_prompts")  # sends its own text
     assert list(program.named_predictors()) or fixed_prompt, "the program has no predictors"
     source = instantiate(cfg.data)
     assert source.name == cfg.data.name

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crux_program.benchmark_prompts.verilog_eval import official_prompt
+from crux_program.fixed_prompts.verilog_eval import official_prompt
 from sim.loaders import load_problems, reference_as_candidate, reference_body
 from tests.conftest import BENCHMARKS
 from tests.crux_program.evaluation_standins import ReferenceEngine

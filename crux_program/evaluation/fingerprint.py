@@ -44,7 +44,7 @@ def run_fingerprint(program: dspy.Module, lm: dspy.BaseLM | None, n_samples: int
     """Program, each predictor's model and settings, and the run's sampling: what the samples depend on."""
     fallback = lm or dspy.settings.lm
     lms = {name: lm_identity(pred.lm or fallback) for name, pred in program.named_predictors()}
-    if not lms:  # a fixed-prompt program (crux_program.benchmark_prompts) calls the run's LM itself
+    if not lms:  # a fixed-prompt program (crux_program.fixed_prompts) calls the run's LM itself
         lms = {"program": lm_identity(fallback)}
     fingerprint = {"program": type(program).__name__, "n_samples": n_samples, "sampling": sampling, "lms": lms}
     if hasattr(program, "settings"):  # a fixed-prompt program's prompt options (task, shots, system text)

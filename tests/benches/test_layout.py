@@ -41,7 +41,9 @@ def test_product_code_imports_nothing_from_benches():
 
 
 def test_no_measurement_script_is_left_in_the_packages():
-    named = [p.relative_to(REPO) for package in PRODUCT for p in (REPO / package).rglob("*bench*.py")]
+    # any part of the path: a folder named for benchmarks reads like a measurement script's home too
+    named = [p.relative_to(REPO) for package in PRODUCT for p in (REPO / package).rglob("*.py")
+             if "bench" in str(p.relative_to(REPO))]
     assert [p for p in named if p != USER_COMMAND] == []
 
 

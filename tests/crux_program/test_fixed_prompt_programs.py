@@ -4,7 +4,7 @@ from __future__ import annotations
 import dspy
 from dspy.lm15 import Message, Response, TextPart, Usage
 
-from crux_program.benchmark_prompts import ReleasedModelPrompt, VerilogEvalOfficial, official_prompt
+from crux_program.fixed_prompts import ReleasedModelPrompt, VerilogEvalOfficial, official_prompt
 from crux_program.evaluation.fingerprint import run_fingerprint
 from sim.loaders import load_problems
 from tests.conftest import BENCHMARKS

@@ -98,7 +98,7 @@ def official_answer(response: str, task: str = "spec_to_rtl", interface: str | N
 
     interface: code-complete's `_ifc.txt` text; None leaves it out (the judge prepends it by the same rule).
     """
-    from crux_program.benchmark_prompts.verilog_eval import check_task
+    from crux_program.fixed_prompts.verilog_eval import check_task
 
     lines = response.splitlines()
     if check_task(task) == "code_complete":

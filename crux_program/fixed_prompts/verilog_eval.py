@@ -5,7 +5,7 @@
 
 The texts below are the script's constants (system message, code-complete preamble, the coding rules, the
 `[BEGIN]`/`[DONE]` request); the few-shot prefixes are read from the benchmark's own `scripts/` folder
-(`verilog-example-prefix_<task>_<N>-shot.txt`), never copied. tests/crux_program/test_benchmark_prompts.py runs
+(`verilog-example-prefix_<task>_<N>-shot.txt`), never copied. tests/crux_program/test_official_prompts.py runs
 the official script itself and compares.
 
 What differs by task (as in sv-generate):

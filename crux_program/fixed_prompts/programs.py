@@ -1,7 +1,7 @@
 """Programs that send a benchmark's or a model's own fixed prompt instead of the program's DSPy prompts.
 
 - `VerilogEvalOfficial` (program=verilog_eval_official): VerilogEval v2's own system text, example prefix and
-  prompt (crux_program.benchmark_prompts.verilog_eval), its answer read as sv-generate reads it, so a model can
+  prompt (crux_program.fixed_prompts.verilog_eval), its answer read as sv-generate reads it, so a model can
   be compared with published VerilogEval figures.
 - `ReleasedModelPrompt` (program=released_model): a released checkpoint's protocol, e.g. QiMeng-CRUX-V's: a
   fixed system prompt, the raw benchmark prompt as the user turn (optionally with a sentence put in it), the
@@ -18,8 +18,8 @@ from typing import Any
 
 import dspy
 
-from crux_program.benchmark_prompts.verilog_eval import check_task, official_prompt
-from crux_program.benchmark_prompts.verilog_eval_answer import official_answer
+from crux_program.fixed_prompts.verilog_eval import check_task, official_prompt
+from crux_program.fixed_prompts.verilog_eval_answer import official_answer
 from crux_program.crux import split_crux_and_code
 from sim.problem import Problem
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crux_program.benchmark_prompts.verilog_eval import SCRIPT_TASK, official_prompt
-from crux_program.benchmark_prompts.verilog_eval_answer import official_answer
+from crux_program.fixed_prompts.verilog_eval import SCRIPT_TASK, official_prompt
+from crux_program.fixed_prompts.verilog_eval_answer import official_answer
 from sim.extract import begin_done_block, extract_code
 from tests.conftest import BENCHMARKS
 
