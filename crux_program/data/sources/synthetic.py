@@ -23,7 +23,9 @@ from sim.fingerprint import canonical_json
 TEST_SPLITS = ("test_seen", "test_unseen", "test")
 log = logging.getLogger(__name__)
 
-_NOT_CONTENT = {"jobs"}  # settings that change how fast a curriculum is built, not what it holds
+# Settings that do not change what a curriculum holds: how fast it is built (`jobs`) and where its folder lives
+# (`out_dir`: a folder copied, moved or reached through a symlink holds the same splits).
+_NOT_CONTENT = {"jobs", "out_dir"}
 
 
 @dataclass

@@ -82,3 +82,16 @@ def test_another_worker_count_reuses_the_folder(tmp_path):
     stamp = (tmp_path / "config.json").stat().st_mtime_ns
     SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path), jobs=2)).load()
     assert (tmp_path / "config.json").stat().st_mtime_ns == stamp
+
+
+def test_a_copied_curriculum_folder_is_reused_where_it_now_lives(tmp_path):
+    """`out_dir` says where a curriculum lives, not what it holds: a copied folder is not rebuilt."""
+    import shutil
+
+    from crux_program.data.curriculum import SyntheticConfig
+
+    SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path / "a"))).load()
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    stamp = (tmp_path / "b" / "config.json").stat().st_mtime_ns
+    copied = SyntheticData(synthetic=SyntheticConfig(size=400, check="none", out_dir=str(tmp_path / "b"))).load()
+    assert (tmp_path / "b" / "config.json").stat().st_mtime_ns == stamp and copied.test
