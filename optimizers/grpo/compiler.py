@@ -211,10 +211,11 @@ class GRPOCompiler(Compiler):
     def _realiser(self, predictors: ProgramPredictors, adapter: dspy.Adapter, tokenizer,
                   policy: CurrentPolicy) -> PolicyRealiser | None:
         """What realises CRUX-space completions as code for their functional reward: the policy, greedily;
-        None where nothing is realised (`crux_functional: false`, no CRUX space, or one-pass answers, whose
-        own code is simulated)."""
+        None where nothing is realised (`crux_functional: false`, no CRUX space, a program without a CRUX
+        predictor, or one-pass answers, whose own code is simulated)."""
         s = self.settings
-        if not (s.crux_functional and "crux" in s.spaces and predictors.answer is None):
+        if not (s.crux_functional and "crux" in s.spaces and predictors.crux is not None
+                and predictors.answer is None):
             return None
         return PolicyRealiser(policy, tokenizer, predictors, adapter, max_new_tokens=s.realise_max_new_tokens)
 
