@@ -11,8 +11,13 @@ Every call pays for it, and so does every SFT and GRPO row, since they render th
      "ports": [{"name": string, "direction": "input" | "output" | "inout", "width": string, ...}]}
 
 Field names, nesting, value types and the allowed words are all there; what is dropped is the schema's
-bookkeeping. Parsing is ChatAdapter's own (pydantic validation), so what is accepted does not change.
-Everything else (field markers, instructions, user turn, demos) is ChatAdapter's, byte for byte.
+bookkeeping.
+
+One type is written in its own syntax instead of JSON: a `ModuleInterface` (the CRUX's Module Interface) is a
+Verilog module header (`crux_program.interface_header`), the form a code model has learnt to write interfaces in
+and to copy from a spec, so the ports it plans are the ports it then declares. Reading accepts the header or
+the JSON value. Everything else (field markers, instructions, user turn, demos, parsing of other fields) is
+ChatAdapter's, byte for byte.
 """
 from __future__ import annotations
 
@@ -21,10 +26,17 @@ from typing import Any
 
 import dspy
 import pydantic
-from dspy.adapters.chat_adapter import FieldInfoWithName
+from dspy.adapters.chat_adapter import FieldInfoWithName, field_header_pattern
 from dspy.adapters.types.base_type import Type as DspyType
-from dspy.adapters.utils import translate_field_type
+from dspy.adapters.utils import apply_output_field_defaults, parse_value, translate_field_type
 from dspy.signatures.utils import get_dspy_field_type
+from dspy.utils.exceptions import AdapterParseError
+
+from crux_program.crux import ModuleInterface
+from crux_program.interface_header import interface_to_header, read_interface
+
+HEADER_NOTE = ("# note: the value you produce must be a Verilog module header, `module name #(parameters) (ports);`, "
+               "one parameter or port per line with its direction and width, then `// description`")
 
 _SCALARS = {"string": "string", "integer": "integer", "number": "number", "boolean": "true | false", "null": "null"}
 
@@ -57,6 +69,8 @@ def compact_shape(schema: dict[str, Any], defs: dict[str, Any] | None = None) ->
 def compact_field_note(field_name: str, field_info) -> str:
     """The `{field}` placeholder with a one-line note on its type (ChatAdapter's note for scalars and enums)."""
     annotation = field_info.annotation
+    if annotation is ModuleInterface and get_dspy_field_type(field_info) == "output":
+        return f"{{{field_name}}}        {HEADER_NOTE}"
     plain = translate_field_type(field_name, field_info)
     if get_dspy_field_type(field_info) == "input" or "JSON schema" not in plain:
         return plain  # text, bool, numbers, literals, enums, DSPy's own types: ChatAdapter's note is short already
@@ -66,8 +80,55 @@ def compact_field_note(field_name: str, field_info) -> str:
     return f"{{{field_name}}}        # note: the value you produce must be one line of JSON shaped like: {shape}"
 
 
+def field_value(annotation: Any, text: str) -> Any:
+    """A field's value from its text: a Module Interface from its header (or JSON), anything else as
+    ChatAdapter reads it. Raises ValueError when the text is not a value of the type."""
+    return read_interface(text) if annotation is ModuleInterface else parse_value(text, annotation)
+
+
 class CruxChatAdapter(dspy.ChatAdapter):
-    """ChatAdapter whose system message describes typed output fields by their shape, not their JSON schema."""
+    """ChatAdapter whose system message describes typed output fields by their shape, not their JSON schema,
+    and which writes and reads a Module Interface as a Verilog module header."""
+
+    def format_field_with_value(self, fields_with_values: dict[FieldInfoWithName, Any]) -> str:
+        """ChatAdapter's sections, with a Module Interface value written as its module header."""
+        def value(field: FieldInfoWithName, raw: Any) -> Any:
+            if field.info.annotation is ModuleInterface and isinstance(raw, (ModuleInterface, dict)):
+                return interface_to_header(ModuleInterface.model_validate(raw))
+            return raw
+
+        return super().format_field_with_value({field: value(field, raw) for field, raw in fields_with_values.items()})
+
+    def user_message_output_requirements(self, signature: type[dspy.Signature]) -> str:
+        """ChatAdapter's reminder, naming the header form where it would say "a valid Python ModuleInterface"."""
+        return super().user_message_output_requirements(signature).replace(
+            "(must be formatted as a valid Python ModuleInterface)", "(a Verilog module header)")
+
+    def parse(self, signature: type[dspy.Signature], completion: str) -> dict[str, Any]:
+        """ChatAdapter's parse (first section of each output field wins), reading values with `field_value`."""
+        sections: list[tuple[str | None, list[str]]] = [(None, [])]
+        for line in completion.splitlines():
+            match = field_header_pattern.match(line.strip())
+            if match:
+                rest = line.strip()[match.end():].strip()
+                sections.append((match.group(1), [rest] if rest else []))
+            else:
+                sections[-1][1].append(line)
+        fields: dict[str, Any] = {}
+        for name, lines in sections:
+            if name in signature.output_fields and name not in fields:
+                text = "\n".join(lines).strip()
+                try:
+                    fields[name] = field_value(signature.output_fields[name].annotation, text)
+                except ValueError as err:
+                    raise AdapterParseError(adapter_name="ChatAdapter", signature=signature, lm_response=completion,
+                                            message=f"Failed to parse field {name} with value {text} from the LM "
+                                                    f"response. Error message: {err}") from err
+        fields = apply_output_field_defaults(signature, fields)
+        if fields.keys() != signature.output_fields.keys():
+            raise AdapterParseError(adapter_name="ChatAdapter", signature=signature, lm_response=completion,
+                                    parsed_result=fields)
+        return fields
 
     def format_field_structure(self, signature: type[dspy.Signature]) -> str:
         """The field-structure block of the system message (ChatAdapter's layout, compact type notes)."""

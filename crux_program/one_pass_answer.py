@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from crux_program.crux import Crux, CruxParseError, ModuleInterface, split_crux_and_code
+from crux_program.crux import Crux, CruxParseError, split_crux_and_code
 
 CRUX_FIELDS = ("interface", "core_functions", "key_considerations")
 CODE_FIELD = "verilog"
@@ -60,11 +60,13 @@ def _crux_from_fields(sections: dict[str, str]) -> Crux:
     """The CRUX from its three field sections; raises ValueError (CruxParseError) naming what is wrong."""
     from dspy.adapters.utils import parse_value
 
+    from crux_program.interface_header import read_interface
+
     missing = [name for name in CRUX_FIELDS if name not in sections]
     if missing:
         raise CruxParseError(f"the answer has no {', '.join(missing)} field")
     try:
-        interface = parse_value(sections["interface"], ModuleInterface)
+        interface = read_interface(sections["interface"])
         functions = parse_value(sections["core_functions"], list[str])
         considerations = parse_value(sections["key_considerations"], list[str])
         return Crux(interface=interface, core_functions=functions, key_considerations=considerations)

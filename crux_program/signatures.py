@@ -1,8 +1,9 @@
 """The DSPy signatures of the CRUX program. Each docstring is the instruction the model sees.
 
 Field types are chosen for what a small model can emit and the ChatAdapter can parse back:
-- `interface` is a pydantic `ModuleInterface`: the adapter asks for one line of JSON and validates it
-  (directions like "in"/"Input" and numeric widths are normalised by the model's validators);
+- `interface` is a pydantic `ModuleInterface`: the program's adapter writes and reads it as a Verilog module
+  header (`crux_program.interface_header`; the JSON value is read too), validated by the model's validators
+  (directions like "in"/"Input" and numeric widths are normalised);
 - `core_functions` / `key_considerations` are `list[str]`: a JSON array of short sentences;
 - `crux` going into `CruxToVerilog` is the rendered markdown (`Crux.to_markdown()`), so CRUX text from any
   source (another model, a person, the released model's format) can drive code generation;

@@ -1,4 +1,5 @@
-"""The program's adapter: ChatAdapter's messages, with typed output fields described by their shape."""
+"""The program's adapter: ChatAdapter's messages, with typed output fields described by their shape and a Module
+Interface written as a Verilog module header."""
 from __future__ import annotations
 
 from typing import Literal, Optional
@@ -49,7 +50,8 @@ def test_the_system_message_is_ChatAdapters_without_the_json_schema() -> None:
     ours, theirs = _system(CruxChatAdapter(), SpecToCruxAndVerilog), _system(dspy.ChatAdapter(), SpecToCruxAndVerilog)
     assert "$defs" in theirs and "$defs" not in ours and "JSON schema" not in ours
     assert len(ours) < len(theirs) / 1.5
-    assert '"direction": "input" | "output" | "inout"' in ours
+    assert "a Verilog module header" in ours                  # the interface's note
+    assert '"name": string' not in ours and "[string]" in ours  # the lists' notes are JSON shapes
     # outside the type notes, the two messages are the same text
     strip = lambda text: [line for line in text.splitlines() if "# note:" not in line]  # noqa: E731
     assert strip(ours) == strip(theirs)
@@ -66,3 +68,23 @@ def test_what_it_writes_it_reads_back() -> None:
     assert adapter.parse(SpecToCruxAndVerilog, text) == ANSWER
     crux_only = {k: ANSWER[k] for k in ("interface", "core_functions", "key_considerations")}
     assert adapter.parse(SpecToCrux, adapter.format_assistant_message_content(SpecToCrux, crux_only)) == crux_only
+
+
+def test_the_interface_is_written_as_a_module_header_and_json_still_reads() -> None:
+    adapter = default_adapter()
+    text = adapter.format_assistant_message_content(SpecToCruxAndVerilog, ANSWER)
+    assert "[[ ## interface ## ]]\nmodule inv (\n    input a,\n    output [3:0] y\n);" in text
+    assert '"module_name"' not in text
+    as_json = text.replace(text.split("[[ ## core_functions ## ]]")[0],
+                           "[[ ## interface ## ]]\n" + ANSWER["interface"].model_dump_json() + "\n\n")
+    assert adapter.parse(SpecToCruxAndVerilog, as_json) == ANSWER
+
+
+def test_an_unreadable_interface_is_a_parse_error_naming_the_field() -> None:
+    import pytest
+    from dspy.utils.exceptions import AdapterParseError
+
+    text = default_adapter().format_assistant_message_content(SpecToCruxAndVerilog, ANSWER)
+    broken = text.replace("module inv (", "module inv (\n    wire q,")
+    with pytest.raises(AdapterParseError, match="interface"):
+        default_adapter().parse(SpecToCruxAndVerilog, broken)
