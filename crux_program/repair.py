@@ -23,8 +23,7 @@ from sim.result import SimResult
 
 def repair_feedback(result: SimResult) -> str:
     """The simulator's verdict in words a model can act on."""
-    detail = result.feedback or result.log_tail.strip()[-600:] or "no detail"
-    return f"status: {result.status.value}\n{detail}"
+    return f"status: {result.status.value}\n{result.detail() or 'no further detail from the simulator'}"
 
 
 class RepairLoop(dspy.Module):

@@ -54,6 +54,11 @@ class SimResult:
     def passed(self) -> bool:
         return self.status is Status.PASS
 
+    def detail(self, limit: int = 600) -> str:
+        """The simulator's own words on this verdict: the first error or mismatch (`feedback`), else the end of
+        its log (at most `limit` characters); "" when it said nothing. What repair loops and GEPA show a model."""
+        return self.feedback or self.log_tail.strip()[-limit:]
+
     def verdict_row(self) -> dict:
         """The line written to VERDICTS.jsonl (the CLI's public format)."""
         from sim.cache import simulator_version  # here: sim.cache imports this module

@@ -11,10 +11,7 @@ bijective renaming cannot change behaviour. Every reference still passes the pys
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -60,7 +57,8 @@ class SelfCheck:
 class SelfCheckConfig:
     """How references are checked.
 
-    mode: "differential" (through sim.core.Verifier), "compile" (plain iverilog, for quick iteration),
+    mode: "differential" (through sim.core.Verifier), "compile" (one jailed iverilog compile each,
+        `sim.compile_check`, for quick iteration),
         or "none" (trust the generator; never for datasets you publish).
     jobs: worker processes (0 = all cores). diff_cycles: random cycles per self-simulation.
     timeout_s: wall-clock limit of one simulation.
@@ -79,16 +77,12 @@ class SelfCheckConfig:
             raise ValueError(f"SelfCheckConfig.mode={self.mode!r}: choose one of {CHECK_MODES}")
 
 
-def _iverilog_compile(verilog: str) -> SelfCheck:
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "ref.v")
-        with open(src, "w", encoding="utf-8") as f:
-            f.write(verilog)
-        proc = subprocess.run(["iverilog", "-g2012", "-o", os.path.join(tmp, "a.out"), src],
-                              capture_output=True, text=True, timeout=60)
-    if proc.returncode == 0:
-        return SelfCheck(True, "pass")
-    return SelfCheck(False, "compile_error", (proc.stderr or proc.stdout).strip()[:300])
+def _iverilog_compile(verilog: str, cfg: SelfCheckConfig) -> SelfCheck:
+    from sim.compile_check import compile_check
+    from sim.config import SimConfig
+
+    check = compile_check(verilog, SimConfig(timeout_s=cfg.timeout_s))
+    return SelfCheck(True, "pass") if check.ok else SelfCheck(False, "compile_error", check.log)
 
 
 def _gate(text: str) -> SelfCheck | None:
@@ -132,7 +126,7 @@ def self_check(references: Sequence[str], cfg: SelfCheckConfig = SelfCheckConfig
     if cfg.mode == "none":
         verdicts = [SelfCheck(True, "skipped") for _ in unique]
     elif cfg.mode == "compile":
-        verdicts = [_iverilog_compile(t) for t in unique]
+        verdicts = [_iverilog_compile(t, cfg) for t in unique]
     else:
         verdicts = _differential(unique, cfg, progress)
     by_text = dict(zip(unique, verdicts))

@@ -61,7 +61,7 @@ def feedback_text(result: SimResult, pred_name: str | None = None) -> str:
     """What GEPA's reflection model reads: the verdict, then the simulator's own words."""
     if result.passed:
         return "The Verilog passed simulation against the reference."
-    words = result.feedback or result.log_tail.strip()[-600:] or "no further detail from the simulator"
+    words = result.detail() or "no further detail from the simulator"
     lines = [f"The Verilog failed: {result.status.value}.", words]
     if result.samples and "mismatch" not in words:
         lines.append(f"{result.mismatches} of {result.samples} checked samples mismatched.")
