@@ -80,7 +80,7 @@ def compact_field_note(field_name: str, field_info) -> str:
     return f"{{{field_name}}}        # note: the value you produce must be one line of JSON shaped like: {shape}"
 
 
-def field_value(annotation: Any, text: str) -> Any:
+def _read_field(annotation: Any, text: str) -> Any:
     """A field's value from its text: a Module Interface from its header (or JSON), anything else as
     ChatAdapter reads it. Raises ValueError when the text is not a value of the type."""
     return read_interface(text) if annotation is ModuleInterface else parse_value(text, annotation)
@@ -105,7 +105,8 @@ class CruxChatAdapter(dspy.ChatAdapter):
             "(must be formatted as a valid Python ModuleInterface)", "(a Verilog module header)")
 
     def parse(self, signature: type[dspy.Signature], completion: str) -> dict[str, Any]:
-        """ChatAdapter's parse (first section of each output field wins), reading values with `field_value`."""
+        """ChatAdapter's parse (first section of each output field wins), reading values with `_read_field`.
+        A copy of DSPy 3.4's loop: its value reader (`parse_value`) is a module function, not a method to override."""
         sections: list[tuple[str | None, list[str]]] = [(None, [])]
         for line in completion.splitlines():
             match = field_header_pattern.match(line.strip())
@@ -119,7 +120,7 @@ class CruxChatAdapter(dspy.ChatAdapter):
             if name in signature.output_fields and name not in fields:
                 text = "\n".join(lines).strip()
                 try:
-                    fields[name] = field_value(signature.output_fields[name].annotation, text)
+                    fields[name] = _read_field(signature.output_fields[name].annotation, text)
                 except ValueError as err:
                     raise AdapterParseError(adapter_name="ChatAdapter", signature=signature, lm_response=completion,
                                             message=f"Failed to parse field {name} with value {text} from the LM "

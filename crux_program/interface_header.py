@@ -32,8 +32,10 @@ _SIMPLE = re.compile(r"[A-Za-z_][\w$]*|\d+|\(.*\)")
 def width_range(width: str) -> str:
     """The packed range a CRUX width declares: "1" -> "", "8" -> "[7:0]", "WIDTH" -> "[WIDTH-1:0]"."""
     text = width.strip()
-    if text in ("", "1") or text.startswith("["):
-        return "" if text in ("", "1") else text
+    if text in ("", "1"):
+        return ""
+    if text.startswith("["):
+        return text
     if text.isdigit():
         return f"[{int(text) - 1}:0]"
     return f"[{text}-1:0]" if _SIMPLE.fullmatch(text) else f"[({text})-1:0]"
@@ -129,7 +131,10 @@ def _group(tokens: list[str], start: int) -> tuple[_Items, int]:
                 items.close()
                 return items, i + 1
             depth -= 1
-        items.token(tok) if depth == 0 or tok in ("\n",) else items.current.append(tok)
+        if depth == 0 or tok == "\n":
+            items.token(tok)
+        else:  # inside nested parentheses: part of the current item, commas included
+            items.current.append(tok)
         i += 1
     raise ValueError("the module header's parenthesis is never closed")
 

@@ -6,12 +6,10 @@ the configured Icarus build (`SimConfig.iverilog`), not an `iverilog` found on P
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from sim.config import SimConfig
-from sim.sandbox import run_sandboxed
+from sim.sandbox import SimDir, run_sandboxed
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,7 @@ class CompileCheck:
 def compile_check(verilog: str, config: SimConfig = SimConfig()) -> CompileCheck:
     """Compile `verilog` alone (`iverilog -g2012`) in a fresh jailed folder; never raises on the text."""
     tools = config.icarus
-    with tempfile.TemporaryDirectory(prefix="compile_check_") as tmp:
-        folder = Path(tmp)
+    with SimDir(prefix="compile_check_") as folder:
         (folder / "design.v").write_text(verilog, encoding="utf-8")
         run = run_sandboxed([str(tools.iverilog), "-g2012", "-o", "design.vvp", "design.v"], folder,
                             config.timeout_s, memory_mb=config.memory_mb, max_output_bytes=config.max_output_bytes,

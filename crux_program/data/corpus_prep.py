@@ -33,8 +33,9 @@ from crux_program.data.dedup import Deduplicator, design_key, is_val
 from crux_program.data.degrade import degrade_spec, detect_level
 from crux_program.data.distill_pool import PoolConfig
 from crux_program.data.triplet import LEVELS, Triplet, read_jsonl, write_jsonl
-from crux_program.data.verify import CHECK_MODES, SelfCheckConfig, _iverilog_compile, self_check
+from crux_program.data.verify import CHECK_MODES, SelfCheckConfig, self_check
 from crux_program.errors import UserError, UserPathError
+from sim.compile_check import compile_check
 from sim.fingerprint import digest_json, digest_text, file_digest
 from sim.problem import Problem
 
@@ -222,7 +223,7 @@ def _build(cfg: PrepConfig, path: Path, key: str, test_name: str, test_problems:
             if not slang_error:
                 return True
             if r.design not in icarus:
-                icarus[r.design] = _iverilog_compile(r.code).passed
+                icarus[r.design] = compile_check(r.code).ok
             return icarus[r.design]
 
         errors = _map(compile_errors, [r.code for r in rows], cfg.jobs)

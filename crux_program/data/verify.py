@@ -77,7 +77,7 @@ class SelfCheckConfig:
             raise ValueError(f"SelfCheckConfig.mode={self.mode!r}: choose one of {CHECK_MODES}")
 
 
-def _iverilog_compile(verilog: str, cfg: SelfCheckConfig = SelfCheckConfig()) -> SelfCheck:
+def _iverilog_compile(verilog: str, cfg: SelfCheckConfig) -> SelfCheck:
     from sim.compile_check import compile_check
     from sim.config import SimConfig
 
