@@ -40,6 +40,8 @@ def _synthetic(argv: list[str]) -> int:
                    help="draw new names per spec variant (example) or once per design (design)")
     p.add_argument("--rename-copies", type=int, default=d.rename_copies,
                    help="write each training variant this many times, each copy with fresh names")
+    p.add_argument("--off-grid-designs", type=int, default=d.off_grid_designs,
+                   help="extra training designs per family with widths between the family's usual ones")
     p.add_argument("--check", default=d.check, choices=["differential", "compile", "none"])
     p.add_argument("--jobs", type=int, default=d.jobs)
     p.add_argument("--diff-cycles", type=int, default=d.diff_cycles, help="random cycles per self-check")
@@ -47,7 +49,7 @@ def _synthetic(argv: list[str]) -> int:
     cfg = SyntheticConfig(size=a.size, seed=a.seed, out_dir=a.out, families=_csv(a.families),
                           held_out_families=_csv(a.held_out) or [], variants_per_design=a.variants,
                           rename_fraction=a.rename_fraction, rename_per=a.rename_per,
-                          rename_copies=a.rename_copies,
+                          rename_copies=a.rename_copies, off_grid_designs=a.off_grid_designs,
                           check=a.check, jobs=a.jobs, diff_cycles=a.diff_cycles)
     summary = make_dataset(cfg, progress=sys.stderr.isatty())
     print(summary_table(summary))

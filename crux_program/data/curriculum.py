@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from crux_program.data.degrade import degrade_spec
 from crux_program.data.families import FAMILIES
-from crux_program.data.families.base import Design
+from crux_program.data.families.base import Design, OffGridRandom
 from crux_program.data.rename import rename_design
 from crux_program.data.spec_text import render_spec
 from crux_program.data.triplet import LEVELS, Triplet
@@ -41,6 +41,11 @@ class SyntheticConfig:
     rename_copies: with rename_per="example", each training variant is written this many times, same phrasing,
         each copy renamed afresh (with probability rename_fraction): a training run of several epochs then
         meets each spec with new names instead of memorising one name set (copies 2.. are the new rows).
+    off_grid_designs: per seen family, this many extra *training* designs whose main number (width, modulus,
+        count) lies between the family's usual values (`families.base.grid_value`): a family otherwise shows
+        a model only the 2-5 widths of its train combinations, and a small model recalls those instead of
+        copying the spec's. Off-grid numbers are never held out (held-out combinations come from the grids),
+        so val and test are untouched; families without a numeric grid add none. Each is self-checked.
     check: "differential" (sim/ self-check, the default), "compile" (iverilog only) or "none".
     jobs: self-check worker processes (0 = all cores).
     out_dir: where train/val/test_seen/test_unseen/test JSONL and summary.txt go.
@@ -58,6 +63,7 @@ class SyntheticConfig:
     rename_fraction: float = 0.0
     rename_per: str = "example"
     rename_copies: int = 1
+    off_grid_designs: int = 0
     check: str = "differential"
     jobs: int = 0
     diff_cycles: int = 200
@@ -92,6 +98,8 @@ class SyntheticConfig:
                                                                   or self.rename_fraction == 0)):
             raise UserError(f"rename_copies={self.rename_copies}: must be >= 1, and > 1 only with "
                              "rename_per=example and rename_fraction > 0 (copies differ only in their names)")
+        if self.off_grid_designs < 0:
+            raise UserError(f"off_grid_designs={self.off_grid_designs}: must be >= 0 (extra designs per family)")
         if not 0 <= self.val_fraction + self.test_fraction < 1:
             raise UserError("val_fraction + test_fraction must be in [0, 1)")
 
@@ -109,6 +117,7 @@ class DesignItem:
     design: Design
     index: int
     split: str
+    off_grid: bool = False  # an extra training design with an off-grid number (SyntheticConfig.off_grid_designs)
 
 
 def _rank(family: str, params_key: str, seed: int) -> str:
@@ -143,6 +152,20 @@ def generate_designs(cfg: SyntheticConfig) -> list[DesignItem]:
         designs = [FAMILIES[name].build(random.Random(f"{cfg.seed}/{name}/{i}")) for i in range(count)]
         split = {} if unseen else assign_splits(name, [d.params_key for d in designs], cfg)
         items += [DesignItem(d, i, split.get(d.params_key, "test_unseen")) for i, d in enumerate(designs)]
+        if not unseen:
+            items += off_grid_items(name, count, cfg)
+    return items
+
+
+def off_grid_items(family: str, first_index: int, cfg: SyntheticConfig) -> list[DesignItem]:
+    """The family's `off_grid_designs` extra training designs (indices from `first_index`), each drawn with an
+    `OffGridRandom`; a draw that found no gap in the family's grids is dropped, not kept as a grid design."""
+    items = []
+    for i in range(cfg.off_grid_designs):
+        rng = OffGridRandom(f"{cfg.seed}/{family}/{first_index + i}/off-grid")
+        design = FAMILIES[family].build(rng)
+        if rng.drew_off_grid:
+            items.append(DesignItem(design, first_index + i, "train", off_grid=True))
     return items
 
 
@@ -173,7 +196,8 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
         if spec in seen_specs:
             continue
         seen_specs.add(spec)
-        out.append(_triplet(d, spec, level, item, cfg, f"{v}"))
+        tag = f"g{v}" if item.off_grid else f"{v}"  # off-grid rows are extra rows, as renamed copies are
+        out.append(_triplet(d, spec, level, item, cfg, tag))
         if renames and cfg.rename_copies > 1:
             after = rng.getstate()
             copier = random.Random(f"{cfg.seed}/{d.family}/{item.index}/{v}/copies")  # own stream, own names
@@ -181,14 +205,15 @@ def phrase(item: DesignItem, cfg: SyntheticConfig) -> list[Triplet]:
                 dc = rename_design(item.design, copier) if copier.random() < cfg.rename_fraction else item.design
                 rng.setstate(state)
                 spec_c = degrade_spec(render_spec(dc, rng, detailed, prose), level, rng)
-                out.append(_triplet(dc, spec_c, level, item, cfg, f"{v}c{c}"))
+                out.append(_triplet(dc, spec_c, level, item, cfg, f"{tag}c{c}"))
             rng.setstate(after)
     return out
 
 
-def is_renamed_copy(task_id: str) -> bool:
-    """Whether a task id is a renamed copy of a training variant (`syn/<family>/<index>/<variant>c<copy>`,
-    written by `phrase` with rename_copies > 1) rather than a variant itself (`.../<variant>`)."""
+def is_extra_row(task_id: str) -> bool:
+    """Whether a task id is an augmentation row rather than a grid design's variant (`.../<variant>`): a
+    renamed copy (`syn/<family>/<index>/<variant>c<copy>`, rename_copies > 1) or an off-grid design's variant
+    (`.../g<variant>`, off_grid_designs > 0). The dataset writer mixes these in with their own RNG."""
     return not task_id.rsplit("/", 1)[-1].isdigit()
 
 

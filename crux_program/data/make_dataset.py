@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crux_program.data.curriculum import SyntheticConfig, generate, is_renamed_copy
+from crux_program.data.curriculum import SyntheticConfig, generate, is_extra_row
 from crux_program.data.triplet import LEVELS, SPLITS, Triplet, write_jsonl
 from crux_program.data.verify import SelfCheckConfig, timed_self_check
 
@@ -68,13 +68,13 @@ def summary_table(summary: DatasetSummary) -> str:
 
 def _write(out: Path, kept: list[Triplet], seed: int) -> None:
     # One RNG over the splits in order, as every dataset so far was written: so the test files' order depends on
-    # how many rows the train split has. Renamed copies (`rename_copies`) are therefore left out of that shuffle
-    # and mixed in with their own RNG, which keeps val and test byte-identical to the build without copies.
+    # how many rows the train split has. Augmentation rows (renamed copies, off-grid designs) are therefore left
+    # out of that shuffle and mixed in with their own RNG: val and test stay byte-identical to a build without.
     rng = random.Random(seed)
-    by_split = {s: [t for t in kept if t.split == s and not is_renamed_copy(t.task_id)] for s in SPLITS}
+    by_split = {s: [t for t in kept if t.split == s and not is_extra_row(t.task_id)] for s in SPLITS}
     for split, items in by_split.items():
         rng.shuffle(items)  # interleave designs so any prefix is a fair sample
-        copies = [t for t in kept if t.split == split and is_renamed_copy(t.task_id)]
+        copies = [t for t in kept if t.split == split and is_extra_row(t.task_id)]
         if copies:
             items = items + copies
             random.Random(f"{seed}/{split}/copies").shuffle(items)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Design, PortSpec, bits, indent, lit, module_text
+from crux_program.data.families.base import Design, PortSpec, bits, grid_value, indent, lit, module_text
 
 
 class Adder:
@@ -13,7 +13,7 @@ class Adder:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([2, 4, 8, 12, 16])
+        w = grid_value(rng, [2, 4, 8, 12, 16])
         cin = rng.random() < 0.5
         a, b, s, co = rng.choice([("a", "b", "sum", "cout"), ("x", "y", "s", "carry"), ("op_a", "op_b", "result", "co")])
         module = rng.choice([f"adder{w}", "ripple_adder", f"add{w}"])
@@ -40,7 +40,7 @@ class AddSub:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([4, 8, 16])
+        w = grid_value(rng, [4, 8, 16])
         sub_high = rng.random() < 0.7  # mode=1 means subtract (else mode=1 means add)
         mode = rng.choice(["sub", "mode", "op"])
         a, b, r, c = rng.choice([("a", "b", "y", "carry"), ("x", "y", "result", "cout"), ("a", "b", "res", "c")])
@@ -81,7 +81,7 @@ class Alu:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([4, 8, 16])
+        w = grid_value(rng, [4, 8, 16])
         ops = rng.sample(sorted(_ALU_OPS), 4)
         a, b, op, y, z = rng.choice([("a", "b", "op", "y", "zero"), ("x", "y", "opcode", "result", "z"),
                                      ("src_a", "src_b", "alu_op", "out", "zero_flag")])

@@ -87,6 +87,31 @@ class Family(Protocol):
         ...
 
 
+class OffGridRandom(random.Random):
+    """A seeded RNG under which `grid_value` draws the numbers a family's grid lacks (off-grid designs).
+
+    drew_off_grid: set once a draw found a gap (a family without numeric grids never sets it).
+    """
+
+    drew_off_grid: bool = False
+
+
+def grid_value(rng: random.Random, grid: list[int]) -> int:
+    """A family's main number (a width, a modulus, a count): one of `grid`, drawn as `rng.choice(grid)`.
+
+    Under an `OffGridRandom` it is an integer between the grid's ends that the grid lacks (a 7-bit reverser
+    where the grid has 6 and 8), or the grid's own draw when it has no gap. Held-out combinations are drawn
+    from the grids, so an off-grid design never repeats one; the curriculum trains on a few of them so that a
+    model learns to copy numbers from the spec rather than recall the family's usual ones (docs/DATA.md).
+    """
+    if isinstance(rng, OffGridRandom):
+        gaps = [v for v in range(min(grid), max(grid) + 1) if v not in grid]
+        if gaps:
+            rng.drew_off_grid = True
+            return rng.choice(gaps)
+    return rng.choice(grid)
+
+
 def module_text(name: str, ports: tuple[PortSpec, ...], body: str) -> str:
     """A whole module in the house style; `body` is already indented by 4 spaces."""
     decls = ",\n".join(f"    {p.decl()}" for p in ports)

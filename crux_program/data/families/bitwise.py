@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Design, PortSpec, bits, indent, module_text
+from crux_program.data.families.base import Design, PortSpec, bits, grid_value, indent, module_text
 
 _PURE = "Purely combinational."
 
@@ -15,7 +15,7 @@ class Parity:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([2, 3, 4, 5, 7, 8, 9, 16])
+        w = grid_value(rng, [2, 3, 4, 5, 7, 8, 9, 16])
         odd = rng.random() < 0.5
         d, p = rng.choice([("data", "parity"), ("d", "p"), ("in", "par")])
         module = rng.choice([f"{'odd' if odd else 'even'}_parity", f"parity{w}", "parity_gen"])
@@ -69,7 +69,7 @@ class BitReverse:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([3, 4, 5, 6, 8, 12, 16])
+        w = grid_value(rng, [3, 4, 5, 6, 8, 12, 16])
         d, y = rng.choice([("in", "out"), ("data", "rev"), ("a", "y")])
         module = rng.choice(["bit_reverse", f"reverse{w}", "bitrev"])
         ports = (PortSpec(d, "input", w, "data"), PortSpec(y, "output", w, "reversed data", reg=True))
@@ -91,7 +91,7 @@ class Popcount:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([3, 4, 5, 7, 8, 12, 16])
+        w = grid_value(rng, [3, 4, 5, 7, 8, 12, 16])
         cw = w.bit_length()
         d, c = rng.choice([("in", "count"), ("data", "ones"), ("a", "cnt")])
         module = rng.choice(["popcount", f"popcount{w}", "ones_counter"])

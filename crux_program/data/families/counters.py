@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Clocking, Design, PortSpec, bits, indent, lit, module_text
+from crux_program.data.families.base import Clocking, Design, PortSpec, bits, grid_value, indent, lit, module_text
 
 
 def _design(fam, module, params, ports, summary, beh, cons, clocking, body) -> Design:
@@ -26,7 +26,7 @@ class Counter:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        w = rng.choice([2, 3, 4, 6, 8, 16])
+        w = grid_value(rng, [2, 3, 4, 6, 8, 16])
         en, q = rng.choice([("en", "count"), ("enable", "q"), ("inc", "cnt")])
         module = rng.choice([f"counter{w}", "up_counter", "binary_counter"])
         ports = ck.ports() + (PortSpec(en, "input", 1, "count enable"), PortSpec(q, "output", w, "count", reg=True))
@@ -45,7 +45,7 @@ class UpDownCounter:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        w = rng.choice([3, 4, 8])
+        w = grid_value(rng, [3, 4, 8])
         up_high = rng.random() < 0.7
         dirn = "up" if up_high else "down"
         en, ld, d, q = rng.choice([("en", "load", "d", "q"), ("enable", "ld", "din", "count")])
@@ -73,7 +73,7 @@ class ModNCounter:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        n = rng.choice([3, 5, 6, 7, 9, 10, 12])
+        n = grid_value(rng, [3, 5, 6, 7, 9, 10, 12])
         w = (n - 1).bit_length()
         en, q, tc = rng.choice([("en", "count", "tc"), ("enable", "q", "wrap"), ("tick", "value", "done")])
         module = rng.choice([f"mod{n}_counter", f"counter_mod{n}", "modn_counter"])
@@ -95,7 +95,7 @@ class Accumulator:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        w = rng.choice([4, 8])
+        w = grid_value(rng, [4, 8])
         sw = w + rng.choice([0, 2, 4])
         en, clr, d, acc = rng.choice([("en", "clear", "d", "acc"), ("valid", "clr", "din", "sum"),
                                       ("add", "zero", "x", "total")])
@@ -119,7 +119,7 @@ class ClockDivider:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        n = rng.choice([1, 2, 3, 4, 5, 8])
+        n = grid_value(rng, [1, 2, 3, 4, 5, 8])
         w = max(1, (n - 1).bit_length())
         out = rng.choice(["clk_out", "div_clk", "slow_clk"])
         module = rng.choice([f"clk_div{2 * n}", "clock_divider", f"divide_by_{2 * n}"])

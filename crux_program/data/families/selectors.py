@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Design, PortSpec, bits, indent, lit, module_text
+from crux_program.data.families.base import Design, PortSpec, bits, grid_value, indent, lit, module_text
 
 
 class Mux:
@@ -14,7 +14,7 @@ class Mux:
 
     def build(self, rng: random.Random) -> Design:
         n = rng.choice([2, 3, 4])
-        w = rng.choice([1, 2, 4, 8, 16])
+        w = grid_value(rng, [1, 2, 4, 8, 16])
         sw = 1 if n == 2 else 2
         names = rng.choice([["a", "b", "c", "d"], ["in0", "in1", "in2", "in3"], ["d0", "d1", "d2", "d3"]])[:n]
         sel, out = rng.choice([("sel", "y"), ("sel", "out"), ("s", "dout")])
@@ -107,7 +107,7 @@ class Comparator:
     sequential = False
 
     def build(self, rng: random.Random) -> Design:
-        w = rng.choice([2, 4, 8, 16])
+        w = grid_value(rng, [2, 4, 8, 16])
         signed = rng.random() < 0.4
         a, b = rng.choice([("a", "b"), ("x", "y"), ("lhs", "rhs")])
         eq, lt, gt = rng.choice([("eq", "lt", "gt"), ("equal", "less", "greater"), ("a_eq_b", "a_lt_b", "a_gt_b")])

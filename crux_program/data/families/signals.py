@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Clocking, Design, PortSpec, bits, indent, lit, module_text
+from crux_program.data.families.base import Clocking, Design, PortSpec, bits, grid_value, indent, lit, module_text
 
 
 def _design(fam, module, params, ports, summary, beh, cons, clocking, body, cleared="the state to 0") -> Design:
@@ -21,7 +21,7 @@ class ShiftRegister:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        w = rng.choice([3, 4, 5, 8, 16])
+        w = grid_value(rng, [3, 4, 5, 8, 16])
         left = rng.random() < 0.5
         en, sin, q = rng.choice([("en", "din", "q"), ("shift", "serial_in", "data"), ("enable", "sin", "sr")])
         module = rng.choice([f"shift_reg{w}", "sipo", "shift_register"])
@@ -89,7 +89,7 @@ class Debouncer:
 
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
-        n = rng.choice([2, 3, 4, 6])
+        n = grid_value(rng, [2, 3, 4, 6])
         w = n.bit_length()
         nin, out = rng.choice([("noisy", "clean"), ("btn", "btn_db"), ("in", "out")])
         module = rng.choice(["debouncer", f"debounce{n}", "button_debounce"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from crux_program.data.families.base import Clocking, Design, PortSpec, bits, indent, lit, module_text
+from crux_program.data.families.base import Clocking, Design, PortSpec, bits, grid_value, indent, lit, module_text
 
 
 class RegisterFile:
@@ -15,7 +15,7 @@ class RegisterFile:
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
         n = rng.choice([2, 4, 8])
-        w = rng.choice([4, 8, 16])
+        w = grid_value(rng, [4, 8, 16])
         reads = rng.choice([1, 2])
         aw = (n - 1).bit_length()
         module = rng.choice([f"regfile{n}x{w}", "register_file", "reg_bank"])
@@ -51,7 +51,7 @@ class Fifo:
     def build(self, rng: random.Random) -> Design:
         ck = Clocking.sample(rng)
         depth = rng.choice([2, 4, 8])
-        w = rng.choice([4, 8])
+        w = grid_value(rng, [4, 8])
         aw = (depth - 1).bit_length()
         push, pop, din, dout = rng.choice([("push", "pop", "din", "dout"), ("wr_en", "rd_en", "wdata", "rdata")])
         module = rng.choice([f"fifo{depth}x{w}", "sync_fifo", "small_fifo"])
