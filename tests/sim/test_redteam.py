@@ -1,4 +1,4 @@
-"""Red-team suite: every attack in `tests/sim/redteam_cases.py`, in every mode it targets, alone and (differential
+"""Red-team suite: every attack in `tests/sim/redteam/`, in every mode it targets, alone and (differential
 mode) inside a group with honest members. In the testbench modes a group is judged member by member, each in
 its own simulation, so there alone is the whole story.
 
@@ -33,7 +33,7 @@ import pytest
 
 from sim import SimConfig, SimResult, Status, Verifier
 from sim.loaders import load_problems, reference_as_candidate
-from tests.sim import redteam_cases as rc
+from tests.sim import redteam as rc
 
 REPO = Path(__file__).resolve().parents[2]
 TESTBENCH = SimConfig(mode="testbench", jobs=2, timeout_s=10, memory_mb=1024, max_output_bytes=200_000)
@@ -250,7 +250,7 @@ import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # a bomb fails here, not on the machine
 from sim import SimConfig, Verifier
 from sim.loaders import load_problems
-from tests.sim.redteam_cases import TARGETS, stall_completion
+from tests.sim.redteam import TARGETS, stall_completion
 folder, mode, name, timeout = sys.argv[1:5]
 target = TARGETS[mode]
 problem = next(p for p in load_problems(folder) if p.task_id == target.task_id)
